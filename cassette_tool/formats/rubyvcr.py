@@ -1,0 +1,60 @@
+"""Ruby VCR cassettes (`http_interactions`, `recorded_with`).
+
+Wire facts: bodies are `{encoding, string}` or `{encoding, base64_string}`; binary strings
+may carry Psych's local `!binary` tag; methods are lower-case; hosts are often replaced by
+placeholders such as `<OLLAMA_API_BASE>`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..model import Body, Headers, Interaction, Request, Response
+from ..source import Source
+from .common import as_list, as_map, base64_body, headers_from_map, item_lines, make_body
+
+NAME = "ruby-vcr"
+
+
+def sniff(tree: Any) -> bool:
+    return isinstance(tree, dict) and isinstance(tree.get("http_interactions"), list)
+
+
+def _body(value: Any, headers: Headers) -> Body:
+    if not isinstance(value, dict):
+        return make_body(value, headers)
+    if "base64_string" in value:
+        return base64_body(value["base64_string"], headers)
+    return make_body(value.get("string"), headers)
+
+
+def read(tree: Any, source: Source) -> list[Interaction]:
+    items = as_list(tree.get("http_interactions"), "http_interactions")
+    lines = item_lines(source.text, "http_interactions")
+    result = []
+    for index, item in enumerate(items):
+        item = as_map(item, f"interaction {index}")
+        req = as_map(item.get("request"), f"interaction {index} request")
+        resp = as_map(item.get("response"), f"interaction {index} response")
+        req_headers = headers_from_map(req.get("headers"))
+        resp_headers = headers_from_map(resp.get("headers"))
+        status = resp.get("status")
+        code = status.get("code") if isinstance(status, dict) else status
+        reason = status.get("message") if isinstance(status, dict) else ""
+        result.append(Interaction(
+            index=index,
+            request=Request(
+                method=str(req.get("method") or "get").upper(),
+                url=str(req.get("uri") or ""),
+                headers=req_headers,
+                body=_body(req.get("body"), req_headers),
+            ),
+            response=Response(
+                status=code if isinstance(code, int) else None,
+                reason=str(reason or ""),
+                headers=resp_headers,
+                body=_body(resp.get("body"), resp_headers),
+            ),
+            line=lines[index] if len(lines) == len(items) else None,
+        ))
+    return result

@@ -1,0 +1,51 @@
+"""The one door: a path to a `Cassette` whose LLM interactions are rebuilt and priced."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from pathlib import Path
+
+from . import formats
+from .errors import CassetteError
+from .model import Cassette, Interaction
+from .pricing import price
+from .providers import read_exchange
+from .source import read_source
+
+CASSETTE_SUFFIXES = (".yaml", ".yml", ".json", ".har", ".httprr")
+
+
+def load(path: str | Path, *, priced: bool = True) -> Cassette:
+    """Read one cassette file. Raises `CassetteError` when it cannot be read."""
+    source = read_source(path)
+    name, interactions = formats.parse(source)
+    return Cassette(str(path), name, tuple(_rebuild(i, priced) for i in interactions))
+
+
+def _rebuild(interaction: Interaction, priced: bool) -> Interaction:
+    exchange = read_exchange(interaction)
+    if exchange is None:
+        return interaction
+    if priced:
+        exchange = price(exchange, interaction.request.url)
+    return replace(interaction, exchange=exchange)
+
+
+def expand_paths(paths: list[str]) -> list[str]:
+    """Files as given, and every cassette-like file under each directory, sorted."""
+    result: list[str] = []
+    for path in paths:
+        if os.path.isdir(path):
+            found = []
+            for root, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                found.extend(os.path.join(root, f) for f in files
+                             if f.endswith(CASSETTE_SUFFIXES) and not f.startswith("."))
+            result.extend(sorted(found))
+        else:
+            result.append(path)
+    return result
+
+
+__all__ = ["load", "expand_paths", "CassetteError"]

@@ -1,0 +1,65 @@
+"""Cost in USD of one exchange: the provider's reported figure when it gave one, else an
+estimate from the `genai-prices` bundled price data (imported only when needed; its
+updater is never started, so it works offline)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+from typing import Any
+
+from .model import Cost, Exchange
+from .providers.common import host_of
+
+# Our provider names where genai-prices spells them differently.
+_PRICE_PROVIDER = {"xai": "x-ai", "bedrock": "aws", "vertex": "google", "zai": "zhipu",
+                   "huggingface": "huggingface", "vercel": "vercel"}
+_LOCAL = ("ollama", "local", "llamacpp", "lmstudio")
+
+
+def price(exchange: Exchange, url: str) -> Exchange:
+    """The exchange with `cost` (or `cost_note`) filled in."""
+    if exchange.reported_cost is not None:
+        return replace(exchange, cost=Cost(exchange.reported_cost, "reported"))
+    usage = exchange.usage
+    if usage is None:
+        note = "error reply" if exchange.reply.error else "no usage in the reply"
+        return replace(exchange, cost_note=note)
+    if exchange.provider in _LOCAL:
+        return replace(exchange, cost=Cost(Decimal(0), "estimated"), cost_note="local model")
+    for model in dict.fromkeys(m for m in (exchange.model, exchange.request_model) if m):
+        usd = _estimate(model, exchange, url)
+        if usd is not None:
+            return replace(exchange, cost=Cost(usd, "estimated"))
+    name = exchange.model or exchange.request_model or "?"
+    return replace(exchange, cost_note=f"no price known for {name}")
+
+
+def _estimate(model: str, exchange: Exchange, url: str) -> Decimal | None:
+    from genai_prices import Usage as PriceUsage
+    from genai_prices import calc_price
+
+    usage = exchange.usage
+    assert usage is not None
+    price_usage = PriceUsage(
+        input_tokens=usage.input_tokens or 0,
+        output_tokens=usage.output_tokens or 0,
+        cache_read_tokens=usage.cache_read_tokens or None,
+        cache_write_tokens=usage.cache_write_tokens or None,
+    )
+    where: dict[str, Any]
+    if host_of(url) and "<" not in url.split("/", 3)[2]:
+        where = {"provider_api_url": url}
+    elif exchange.provider:
+        where = {"provider_id": _PRICE_PROVIDER.get(exchange.provider, exchange.provider)}
+    else:
+        where = {}
+    for attempt in (where, {}):
+        try:
+            result = calc_price(price_usage, model, **attempt)
+        except LookupError:
+            continue
+        except (ValueError, TypeError, ArithmeticError):
+            return None
+        return Decimal(result.total_price)
+    return None

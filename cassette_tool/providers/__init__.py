@@ -1,0 +1,63 @@
+"""LLM APIs: one module per API, each with `API`, `matches(url, request_body)` and
+`read(interaction, request_body, streamed) -> Exchange`, tried in `APIS` order
+(wire-formats.md 1.4: the most specific URL shapes first)."""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any, Protocol
+
+from ..model import Exchange, Interaction
+from . import openai_chat
+from .common import body_json
+
+
+class Api(Protocol):
+    API: str
+
+    def matches(self, url: str, body: Any) -> bool: ...
+
+    def read(self, interaction: Interaction, request_body: Any, streamed: bool) -> Exchange: ...
+
+
+APIS: tuple[ModuleType, ...] = (openai_chat,)
+API_BY_NAME: dict[str, ModuleType] = {module.API: module for module in APIS}
+
+_STREAM_TYPES = ("text/event-stream", "application/vnd.amazon.eventstream",
+                 "application/x-ndjson", "application/jsonl", "application/x-jsonlines")
+
+
+def api_for(interaction: Interaction) -> tuple[ModuleType, Any] | None:
+    """The API module that reads this interaction and the parsed request body."""
+    if interaction.response is None and not interaction.websocket:
+        return None
+    request = interaction.request
+    body = body_json(request.body)
+    for module in APIS:
+        if module.matches(request.url, body):
+            return module, body
+    return None
+
+
+def is_streamed(interaction: Interaction, body: Any) -> bool:
+    response = interaction.response
+    if response is None:
+        return False
+    if response.content_type in _STREAM_TYPES:
+        return True
+    if response.content_type in ("application/json", "") and body_json(response.body) is not None:
+        return False
+    head = response.body.data[:64].lstrip()
+    if head.startswith((b"data:", b"event:", b": ")):
+        return True
+    url = interaction.request.url
+    return ":streamGenerateContent" in url or "-stream" in url.split("?", 1)[0] \
+        or (isinstance(body, dict) and body.get("stream") is True)
+
+
+def read_exchange(interaction: Interaction) -> Exchange | None:
+    found = api_for(interaction)
+    if found is None:
+        return None
+    module, body = found
+    return module.read(interaction, body, is_streamed(interaction, body))

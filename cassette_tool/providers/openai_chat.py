@@ -1,0 +1,308 @@
+"""OpenAI Chat Completions and every compatible provider (Azure, OpenRouter, Groq, xAI,
+Vercel, Together, DeepSeek, Mistral, Hugging Face, Z.ai, vLLM, llama.cpp…).
+
+See wire-formats.md section 2 for the stream reassembly rules and each host's quirks.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from ..model import (ApiError, Exchange, Interaction, MediaPart, Message, Part, Prompt,
+                     ReasoningPart, Reply, TextPart, Tool, ToolCall, ToolResult, Usage)
+from ..source import try_json
+from ..sse import parse_sse
+from .common import (as_int, body_json, dig, error_from, host_of, media_from_base64,
+                     media_from_url, normalize_finish, parse_arguments, pick_params,
+                     provider_of, stream_error, text_content)
+
+API = "openai-chat"
+PARAMS = ("temperature", "top_p", "max_tokens", "max_completion_tokens", "stream",
+          "tool_choice", "reasoning_effort", "response_format", "n", "seed", "stop",
+          "parallel_tool_calls", "frequency_penalty", "presence_penalty", "reasoning")
+
+
+def matches(url: str, body: Any) -> bool:
+    path = url.split("?", 1)[0].rstrip("/")
+    return path.endswith("/chat/completions")
+
+
+# --- prompt ---------------------------------------------------------------------------------
+
+def prompt_of(body: Any) -> Prompt:
+    if not isinstance(body, dict):
+        return Prompt()
+    messages = tuple(_message(m) for m in body.get("messages") or [] if isinstance(m, dict))
+    tools = tuple(_tool(t) for t in body.get("tools") or body.get("functions") or []
+                  if isinstance(t, dict))
+    return Prompt(messages, tools, pick_params(body, PARAMS))
+
+
+def _tool(tool: dict[str, Any]) -> Tool:
+    function = tool.get("function") if isinstance(tool.get("function"), dict) else tool
+    return Tool(str(function.get("name") or tool.get("type") or ""),
+                function.get("description"), function.get("parameters"))
+
+
+def _message(message: dict[str, Any]) -> Message:
+    role = str(message.get("role") or "user")
+    parts: list[Part] = []
+    content = message.get("content")
+    if role == "tool":
+        parts.append(ToolResult(text_content(content), message.get("tool_call_id"),
+                                message.get("name")))
+        return Message(role, tuple(parts))
+    for key in ("reasoning_content", "reasoning"):
+        if isinstance(message.get(key), str) and message[key]:
+            parts.append(ReasoningPart(message[key]))
+            break
+    if isinstance(content, str):
+        if content:
+            parts.append(TextPart(content))
+    elif isinstance(content, list):
+        parts.extend(_content_part(p) for p in content if isinstance(p, dict))
+    for call in message.get("tool_calls") or []:
+        function = call.get("function") or {}
+        parts.append(ToolCall(str(function.get("name") or ""),
+                              parse_arguments(function.get("arguments")), call.get("id")))
+    return Message(role, tuple(parts))
+
+
+def _content_part(part: dict[str, Any]) -> Part:
+    kind = part.get("type")
+    if kind in ("text", "input_text") or "text" in part and kind is None:
+        return TextPart(str(part.get("text") or ""))
+    if kind == "image_url":
+        image = part.get("image_url")
+        url = image.get("url") if isinstance(image, dict) else image
+        return media_from_url(str(url or ""), "image")
+    if kind == "input_audio":
+        audio = part.get("input_audio") or {}
+        return media_from_base64(audio.get("data"), f"audio/{audio.get('format', 'wav')}", "audio")
+    if kind == "file":
+        file = part.get("file") or {}
+        data = file.get("file_data")
+        if isinstance(data, str) and data.startswith("data:"):
+            return media_from_url(data, "file")
+        return MediaPart("file", None, None, file.get("filename") or file.get("file_id"))
+    if kind == "thinking":
+        return ReasoningPart(str(part.get("thinking") or ""))
+    return TextPart(f"[{kind} part]")
+
+
+# --- reply ----------------------------------------------------------------------------------
+
+class _Choice:
+    __slots__ = ("text", "reasoning", "refusal", "calls", "finish", "native_finish", "order")
+
+    def __init__(self) -> None:
+        self.text: list[str] = []
+        self.reasoning: list[str] = []
+        self.refusal: list[str] = []
+        self.calls: dict[Any, dict[str, Any]] = {}
+        self.order: list[Any] = []
+        self.finish: str | None = None
+        self.native_finish: str | None = None
+
+    def add(self, delta: dict[str, Any]) -> None:
+        content = delta.get("content")
+        if isinstance(content, str):
+            self.text.append(content)
+        elif isinstance(content, list):  # Mistral's typed chunks
+            for item in content:
+                if isinstance(item, dict) and item.get("type") == "thinking":
+                    self.reasoning.append(text_content(item.get("thinking")))
+                elif isinstance(item, dict):
+                    self.text.append(str(item.get("text") or ""))
+        if isinstance(delta.get("refusal"), str):
+            self.refusal.append(delta["refusal"])
+        # One reasoning source only: reasoning_details repeats the same text.
+        for key in ("reasoning_content", "reasoning"):
+            if isinstance(delta.get(key), str) and delta[key]:
+                self.reasoning.append(delta[key])
+                break
+        else:
+            for item in delta.get("reasoning_details") or []:
+                if isinstance(item, dict):
+                    self.reasoning.append(str(item.get("text") or item.get("summary") or ""))
+        for fragment in delta.get("tool_calls") or []:
+            if isinstance(fragment, dict):
+                self._add_call(fragment)
+
+    def _add_call(self, fragment: dict[str, Any]) -> None:
+        key = fragment.get("index")
+        if key is None:
+            key = fragment.get("id") or (self.order[-1] if self.order else 0)
+        slot = self.calls.get(key)
+        if slot is None:
+            slot = self.calls[key] = {"id": "", "name": "", "arguments": ""}
+            self.order.append(key)
+        if fragment.get("id") and not slot["id"]:
+            slot["id"] = fragment["id"]
+        function = fragment.get("function") or {}
+        if function.get("name") and not slot["name"]:
+            slot["name"] = function["name"]
+        arguments = function.get("arguments")
+        if isinstance(arguments, str):
+            slot["arguments"] += arguments
+        elif arguments is not None:  # some self-hosted servers send an object
+            slot["arguments"] = arguments
+
+    def tool_calls(self) -> tuple[ToolCall, ...]:
+        return tuple(ToolCall(slot["name"], parse_arguments(slot["arguments"]), slot["id"] or None)
+                     for slot in (self.calls[k] for k in self.order))
+
+    def reply(self, error: ApiError | None, notes: tuple[str, ...]) -> Reply:
+        calls = self.tool_calls()
+        return Reply(
+            text="".join(self.text),
+            reasoning="".join(self.reasoning),
+            tool_calls=calls,
+            refusal="".join(self.refusal) or None,
+            finish_reason=normalize_finish(self.finish, bool(calls)) if self.finish or calls
+            else None,
+            native_finish_reason=self.native_finish or self.finish,
+            error=error,
+            notes=notes,
+        )
+
+
+def _reassemble(chunks: list[Any], terminated: bool) -> tuple[Reply, dict[str, Any]]:
+    choices: dict[int, _Choice] = {}
+    top: dict[str, Any] = {}
+    error: ApiError | None = None
+    for chunk in chunks:
+        if not isinstance(chunk, dict):
+            continue
+        error = stream_error(chunk) or error
+        for key in ("id", "model"):
+            if chunk.get(key) and not top.get(key):
+                top[key] = chunk[key]  # Azure's first chunk has empty id and model
+        if isinstance(chunk.get("usage"), dict):
+            top["usage"] = chunk["usage"]  # sent more than once by some: replace, never add
+        if chunk.get("provider"):
+            top["provider"] = chunk["provider"]
+        for choice in chunk.get("choices") or []:
+            if not isinstance(choice, dict):
+                continue
+            state = choices.setdefault(as_int(choice.get("index")) or 0, _Choice())
+            delta = choice.get("delta") or choice.get("message") or {}
+            if isinstance(delta, dict):
+                state.add(delta)
+                metadata = delta.get("provider_metadata")
+                if isinstance(metadata, dict):
+                    top["provider_metadata"] = metadata
+            if choice.get("finish_reason"):
+                state.finish = choice["finish_reason"]
+            if choice.get("native_finish_reason"):
+                state.native_finish = choice["native_finish_reason"]
+    notes = () if terminated else ("stream ended without [DONE] or a finish reason",)
+    first = choices.get(0) or (choices[min(choices)] if choices else _Choice())
+    if len(choices) > 1:
+        notes = (*notes, f"{len(choices)} choices; showing choice 0")
+    return first.reply(error, notes), top
+
+
+def read(interaction: Interaction, request_body: Any, streamed: bool) -> Exchange:
+    response = interaction.response
+    url = interaction.request.url
+    top: dict[str, Any] = {}
+    if response is None:
+        reply = Reply()
+    elif streamed:
+        events = parse_sse(response.body.data.decode("utf-8", errors="replace"))
+        chunks = [try_json(e.data) for e in events if e.data.strip() != "[DONE]"]
+        done = any(e.data.strip() == "[DONE]" for e in events)
+        finished = any(isinstance(c, dict) and any(
+            isinstance(ch, dict) and ch.get("finish_reason") for ch in c.get("choices") or [])
+            for c in chunks)
+        reply, top = _reassemble(chunks, done or finished)
+        bad = sum(1 for c in chunks if c is None)
+        if bad:
+            reply = _with_note(reply, f"{bad} stream event(s) were not JSON")
+    else:
+        data = body_json(response.body)
+        http_error = error_from(response, data)
+        if http_error:
+            reply, top = Reply(error=http_error, finish_reason="error"), {}
+        else:
+            reply, top = _reassemble([data] if data is not None else [], True)
+    usage = _usage(top.get("usage"), url)
+    model = top.get("model") or (request_body.get("model") if isinstance(request_body, dict)
+                                 else None)
+    return Exchange(
+        api=API,
+        provider=provider_of(url),
+        model=model,
+        request_model=request_body.get("model") if isinstance(request_body, dict) else None,
+        streamed=streamed,
+        prompt=prompt_of(request_body),
+        reply=reply,
+        usage=usage,
+        reported_cost=_reported_cost(top, url),
+        response_id=top.get("id"),
+    )
+
+
+def _with_note(reply: Reply, note: str) -> Reply:
+    from dataclasses import replace
+
+    return replace(reply, notes=(*reply.notes, note))
+
+
+def _usage(usage: Any, url: str) -> Usage | None:
+    if not isinstance(usage, dict):
+        return None
+    prompt = as_int(usage.get("prompt_tokens"))
+    completion = as_int(usage.get("completion_tokens"))
+    reasoning = as_int(dig(usage, "completion_tokens_details", "reasoning_tokens"))
+    cache_read = as_int(dig(usage, "prompt_tokens_details", "cached_tokens"))
+    if as_int(usage.get("prompt_cache_hit_tokens")) is not None:  # DeepSeek
+        cache_read = as_int(usage.get("prompt_cache_hit_tokens"))
+    cache_write = as_int(dig(usage, "prompt_tokens_details", "cache_write_tokens"))
+    if as_int(usage.get("cache_creation_input_tokens")) is not None:  # Vercel
+        cache_write = as_int(usage.get("cache_creation_input_tokens"))
+    output = completion
+    if completion is not None and reasoning and _reasoning_outside_completion(usage, url):
+        output = completion + reasoning
+    return Usage(prompt, output, cache_read, cache_write, reasoning)
+
+
+def _reasoning_outside_completion(usage: dict[str, Any], url: str) -> bool:
+    # xAI and Vercel count reasoning outside completion_tokens (wire-formats.md 2.5, 2.7).
+    host = host_of(url)
+    if "api.x.ai" in host or "ai-gateway.vercel.sh" in host:
+        return True
+    if "openrouter.ai" in host:
+        return False
+    prompt = as_int(usage.get("prompt_tokens")) or 0
+    completion = as_int(usage.get("completion_tokens")) or 0
+    reasoning = as_int(dig(usage, "completion_tokens_details", "reasoning_tokens")) or 0
+    return as_int(usage.get("total_tokens")) == prompt + completion + reasoning
+
+
+def _reported_cost(top: dict[str, Any], url: str) -> Decimal | None:
+    usage = top.get("usage")
+    if not isinstance(usage, dict):
+        return None
+    ticks = usage.get("cost_in_usd_ticks")
+    if isinstance(ticks, int) and not isinstance(ticks, bool):
+        return Decimal(ticks) / Decimal(10**10)  # xAI: 1 tick = 1e-10 USD
+    cost = usage.get("cost")
+    if isinstance(cost, (int, float, str)) and not isinstance(cost, bool):
+        try:
+            total = Decimal(str(cost))
+        except ArithmeticError:
+            return None
+        upstream = dig(usage, "cost_details", "upstream_inference_cost")
+        if usage.get("is_byok") and isinstance(upstream, (int, float)):
+            total += Decimal(str(upstream))  # BYOK: cost is only OpenRouter's fee
+        return total
+    gateway = dig(top.get("provider_metadata"), "gateway", "cost")
+    if isinstance(gateway, (str, int, float)):
+        try:
+            return Decimal(str(gateway))
+        except ArithmeticError:
+            return None
+    return None

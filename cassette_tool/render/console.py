@@ -1,0 +1,429 @@
+"""`cassette show` in the terminal: each cassette as a conversation, with rich."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.segment import Segment
+from rich.rule import Rule
+from rich.text import Text
+
+from ..errors import CassetteError
+from ..model import (Body, Cassette, Exchange, Interaction, MediaPart, Message, Part,
+                     ReasoningPart, TextPart, ToolCall, ToolResult, Usage)
+from ..source import dump_json, text_of, try_json
+
+class Indent:
+    """Indents a renderable (wrapped lines included) without padding lines on the right,
+    so copied output carries no trailing spaces. An optional label fills the first
+    line's indentation (a hanging indent)."""
+
+    def __init__(self, renderable: RenderableType, size: int = 2,
+                 label: Text | None = None) -> None:
+        self.renderable, self.size, self.label = renderable, size, label
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = max(options.max_width - self.size, 10)
+        lines = console.render_lines(self.renderable, options.update_width(width), pad=False)
+        blank = Segment(" " * self.size)
+        for number, line in enumerate(lines):
+            if number == 0 and self.label is not None:
+                yield from self.label.render(console)
+                yield Segment(" " * max(self.size - self.label.cell_len, 0))
+            else:
+                yield blank
+            yield from line
+            yield Segment.line()
+
+
+ROLE_STYLE = {"system": "magenta", "developer": "magenta", "user": "green",
+              "assistant": "cyan", "tool": "yellow", "model": "cyan"}
+BODY_LINES = 40  # of a non-LLM body, unless --raw
+
+
+def render(console: Console, loaded: list[Cassette | CassetteError], *, raw: bool = False,
+           only: int | None = None) -> None:
+    first = True
+    for item in loaded:
+        if isinstance(item, CassetteError):
+            continue  # reported on stderr by the caller
+        if not first:
+            console.print()
+        first = False
+        render_cassette(console, item, raw=raw, only=only)
+
+
+def render_cassette(console: Console, cassette: Cassette, *, raw: bool = False,
+                    only: int | None = None) -> None:
+    count = len(cassette.interactions)
+    title = Text.assemble((cassette.path, "bold"), f" · {cassette.format} · ",
+                          f"{count} interaction{'s' if count != 1 else ''}")
+    console.print(Rule(title, align="left", style="blue"))
+    previous: Exchange | None = None
+    for interaction in cassette.interactions:
+        if only is not None and interaction.index != only:
+            previous = interaction.exchange
+            continue
+        console.print(interaction_view(interaction, previous, raw=raw))
+        previous = interaction.exchange
+    console.print(footer(cassette))
+
+
+def interaction_view(interaction: Interaction, previous: Exchange | None, *,
+                     raw: bool = False) -> RenderableType:
+    parts: list[RenderableType] = [_request_line(interaction)]
+    exchange = interaction.exchange
+    if exchange is not None:
+        parts.append(_api_line(exchange))
+        parts.append(Indent(_exchange_view(exchange, previous)))
+    elif interaction.websocket:
+        parts.append(Indent(_websocket_view(interaction)))
+    if raw or (exchange is None and not interaction.websocket):
+        parts.append(Indent(_http_view(interaction, raw)))
+    return Group(*parts, Text())
+
+
+def _request_line(interaction: Interaction) -> Text:
+    request, response = interaction.request, interaction.response
+    line = Text.assemble((f"#{interaction.index} ", "bold"), (request.method, "bold"), " ",
+                         (request.url, "underline"))
+    if response is not None:
+        status = response.status
+        style = "green" if status is not None and status < 400 else "bold red"
+        line.append(f"  {status if status is not None else '?'}", style=style)
+        if response.reason:
+            line.append(f" {response.reason}", style=style)
+        if response.duration_ms is not None:
+            line.append(f"  {_duration(response.duration_ms)}", style="dim")
+    return line
+
+
+def _api_line(exchange: Exchange) -> Text:
+    bits = [exchange.api, exchange.provider or "unknown provider", exchange.model or "no model"]
+    if exchange.request_model and exchange.model and exchange.request_model != exchange.model:
+        bits[-1] = f"{exchange.model} (asked for {exchange.request_model})"
+    bits.append("streamed" if exchange.streamed else "not streamed")
+    return Text("   " + " · ".join(bits), style="dim")
+
+
+def _exchange_view(exchange: Exchange, previous: Exchange | None) -> RenderableType:
+    out: list[RenderableType] = []
+    prompt = exchange.prompt
+    if prompt.params:
+        out.append(Text.assemble(("params ", "dim"), "  ".join(
+            f"{k}={_compact(v)}" for k, v in prompt.params)))
+    if prompt.tools:
+        if previous is not None and previous.prompt.tools == prompt.tools:
+            out.append(Text(f"tools   {len(prompt.tools)} as before", style="dim"))
+        else:
+            out.append(Text("tools", style="dim"))
+            for tool in prompt.tools:
+                out.append(Indent(_tool_line(tool.name, tool.description, tool.parameters)))
+    messages = prompt.messages
+    skip = _shared_prefix(messages, previous)
+    if skip:
+        out.append(Text(f"… {skip} earlier message{'s' if skip != 1 else ''} as in the "
+                        "previous interaction", style="dim"))
+    for message in messages[skip:]:
+        out.append(_message_view(message))
+    out.append(Rule("reply", align="left", style="dim"))
+    out.extend(_reply_view(exchange))
+    out.append(_usage_line(exchange))
+    return Group(*out)
+
+
+def _shared_prefix(messages: tuple[Message, ...], previous: Exchange | None) -> int:
+    if previous is None:
+        return 0
+    before = previous.prompt.messages
+    count = 0
+    for old, new in zip(before, messages):
+        if old != new:
+            break
+        count += 1
+    return count if count == len(before) else 0
+
+
+def _tool_line(name: str, description: str | None, parameters: Any) -> Text:
+    line = Text.assemble((name, "bold yellow"), f"({_signature(parameters)})")
+    if description:
+        first = description.strip().split("\n", 1)[0]
+        line.append(f" — {first}", style="dim")
+    return line
+
+
+def _signature(parameters: Any) -> str:
+    if not isinstance(parameters, dict):
+        return ""
+    props = parameters.get("properties")
+    if not isinstance(props, dict):
+        return ""
+    required = set(parameters.get("required") or [])
+    out = []
+    for key, spec in props.items():
+        kind = spec.get("type", "any") if isinstance(spec, dict) else "any"
+        if isinstance(kind, list):
+            kind = "|".join(map(str, kind))
+        out.append(f"{key}{'' if key in required else '?'}: {kind}")
+    return ", ".join(out)
+
+
+def _message_view(message: Message) -> RenderableType:
+    style = ROLE_STYLE.get(message.role, "white")
+    label = Text(f"{message.role:<10}", style=f"bold {style}")
+    if not message.parts:
+        return Text.assemble(label, ("(empty)", "dim"))
+    rows: list[RenderableType] = []
+    for number, part in enumerate(message.parts):
+        head = label if number == 0 else Text(" " * 10)
+        rows.append(_part_view(head, part))
+    return Group(*rows)
+
+
+def _part_view(head: Text, part: Part) -> RenderableType:
+    if isinstance(part, TextPart):
+        return _hanging(head, Text(part.text))
+    if isinstance(part, ReasoningPart):
+        return _hanging(head, Text(part.text, style="italic dim"), "thinking: ")
+    if isinstance(part, ToolCall):
+        return _hanging(head, _call_text(part))
+    if isinstance(part, ToolResult):
+        label = f"result{' (error)' if part.is_error else ''}"
+        if part.name:
+            label += f" of {part.name}"
+        return _hanging(head, Text(_pretty_text(part.content)), f"{label}: ")
+    assert isinstance(part, MediaPart)
+    return _hanging(head, Text(_media(part), style="dim"))
+
+
+def _hanging(head: Text, body: Text, prefix: str = "") -> RenderableType:
+    if prefix:
+        body = Text.assemble((prefix, "dim"), body)
+    return Indent(body, len(head.plain), head)
+
+
+def _call_text(call: ToolCall) -> Text:
+    text = Text.assemble(("→ ", "yellow"), (call.name, "bold yellow"), " ")
+    arguments = call.arguments
+    if isinstance(arguments, (dict, list)):
+        compact = display_json(arguments)
+        text.append(compact if len(compact) <= 80 else _indent_json(arguments))
+    else:
+        text.append(str(arguments), style="red")
+        text.append("  (arguments are not valid JSON)", style="dim red")
+    return text
+
+
+def display_json(value: Any) -> str:
+    """One-line JSON as people write it: `{"location": "Florence"}`."""
+    return json.dumps(_jsonable(value), ensure_ascii=False)
+
+
+def _indent_json(value: Any) -> str:
+    return json.dumps(_jsonable(value), ensure_ascii=False, indent=2)
+
+
+def _pretty_text(text: str) -> str:
+    parsed = try_json(text) if text[:1] in ("{", "[") else None
+    if isinstance(parsed, (dict, list)):
+        compact = display_json(parsed)
+        return compact if len(compact) <= 100 else _indent_json(parsed)
+    return text
+
+
+def _media(part: MediaPart) -> str:
+    bits = [part.kind]
+    if part.media_type:
+        bits.append(part.media_type)
+    if part.size is not None:
+        bits.append(_size(part.size))
+    if part.url:
+        bits.append(part.url if len(part.url) <= 80 else part.url[:77] + "…")
+    return f"[{', '.join(bits)}]"
+
+
+def _reply_view(exchange: Exchange) -> list[RenderableType]:
+    reply = exchange.reply
+    out: list[RenderableType] = []
+    label = Text(f"{'assistant':<10}", style="bold cyan")
+    pad = Text(" " * 10)
+    shown = False
+    if reply.reasoning:
+        out.append(_hanging(label, Text(reply.reasoning, style="italic dim"), "thinking: "))
+        shown = True
+    if reply.text:
+        out.append(_hanging(pad if shown else label, Text(reply.text)))
+        shown = True
+    for call in reply.tool_calls:
+        out.append(_hanging(pad if shown else label, _call_text(call)))
+        shown = True
+    if reply.refusal:
+        out.append(_hanging(pad if shown else label, Text(reply.refusal, style="red"),
+                            "refusal: "))
+        shown = True
+    if reply.error is not None:
+        kind = f" ({reply.error.type})" if reply.error.type else ""
+        out.append(Text(f"error{kind}: {reply.error.message}", style="bold red"))
+        shown = True
+    if not shown:
+        out.append(Text.assemble(label, ("(empty reply)", "dim")))
+    for note in reply.notes:
+        out.append(Text(f"note: {note}", style="yellow"))
+    return out
+
+
+def _usage_line(exchange: Exchange) -> Text:
+    reply = exchange.reply
+    line = Text()
+    if reply.finish_reason:
+        native = reply.native_finish_reason
+        line.append("finish ", style="dim")
+        line.append(reply.finish_reason)
+        if native and native.lower() != reply.finish_reason:
+            line.append(f" ({native})", style="dim")
+        line.append("   ")
+    line.append("usage ", style="dim")
+    line.append(usage_text(exchange.usage))
+    line.append("   cost ", style="dim")
+    line.append(cost_text(exchange))
+    return line
+
+
+def usage_text(usage: Usage | None) -> str:
+    if usage is None:
+        return "not reported"
+    text = f"{_n(usage.input_tokens)} in → {_n(usage.output_tokens)} out"
+    extras = []
+    if usage.cache_read_tokens:
+        extras.append(f"cache read {usage.cache_read_tokens:,}")
+    if usage.cache_write_tokens:
+        extras.append(f"cache write {usage.cache_write_tokens:,}")
+    if usage.reasoning_tokens:
+        extras.append(f"reasoning {usage.reasoning_tokens:,}")
+    return f"{text} ({', '.join(extras)})" if extras else text
+
+
+def cost_text(exchange: Exchange) -> str:
+    if exchange.cost is None:
+        return f"unknown ({exchange.cost_note})" if exchange.cost_note else "unknown"
+    text = f"{usd(exchange.cost.usd)} {exchange.cost.source}"
+    return f"{text} ({exchange.cost_note})" if exchange.cost_note else text
+
+
+def usd(value: Decimal) -> str:
+    if value == 0:
+        return "$0"
+    if abs(value) >= 1:
+        return f"${value:,.4f}"
+    # Small costs keep their significant digits: $0.00002925, not $0.000029.
+    text = f"{value:.10f}".rstrip("0")
+    decimals = len(text.split(".", 1)[1])
+    return f"${value:.{max(6, min(decimals, 10))}f}"
+
+
+def footer(cassette: Cassette) -> Text:
+    exchanges = cassette.exchanges
+    tokens_in = sum((e.usage.input_tokens or 0) for e in exchanges if e.usage)
+    tokens_out = sum((e.usage.output_tokens or 0) for e in exchanges if e.usage)
+    costs = [e.cost for e in exchanges if e.cost is not None]
+    count = len(cassette.interactions)
+    text = Text(f"{count} interaction{'s' if count != 1 else ''}", style="bold")
+    if exchanges:
+        text.append(f" ({len(exchanges)} LLM)")
+        text.append(f" · {tokens_in + tokens_out:,} tokens ({tokens_in:,} in, {tokens_out:,} out)")
+        if costs:
+            sources = sorted({c.source for c in costs})
+            text.append(f" · {usd(sum((c.usd for c in costs), Decimal(0)))} {'+'.join(sources)}")
+            missing = len(exchanges) - len(costs)
+            if missing:
+                text.append(f" (+{missing} without a cost)", style="dim")
+        else:
+            text.append(" · cost unknown")
+    return text
+
+
+def _websocket_view(interaction: Interaction) -> RenderableType:
+    rows: list[RenderableType] = []
+    for message in interaction.websocket:
+        arrow = "→ sent    " if message.direction == "sent" else "← received"
+        data = message.data
+        if isinstance(data, dict) and "type" in data:
+            summary = str(data["type"])
+            rest = {k: v for k, v in data.items() if k not in ("type", "event_id")}
+            detail = dump_json(_jsonable(rest))
+            if len(detail) > 160:
+                detail = detail[:157] + "…"
+            rows.append(Text.assemble((arrow, "cyan" if message.direction == "sent" else "green"),
+                                      " ", (summary, "bold"), " ", (detail, "dim")))
+        else:
+            shown = data if isinstance(data, str) else dump_json(_jsonable(data))
+            rows.append(Text.assemble((arrow, "dim"), " ", shown[:200]))
+    return Group(*rows) if rows else Text("(no messages)", style="dim")
+
+
+def _jsonable(value: Any) -> Any:
+    from .data import _plain
+
+    return _plain(value)
+
+
+def _http_view(interaction: Interaction, raw: bool) -> RenderableType:
+    out: list[RenderableType] = []
+    request, response = interaction.request, interaction.response
+    if raw:
+        out.append(Text("request headers", style="dim"))
+        out.extend(Text(f"  {k}: {v}") for k, v in request.headers)
+    if not request.body.is_empty:
+        out.append(Text("request body", style="dim"))
+        out.append(_body_view(request.body, raw))
+    if response is not None:
+        if raw:
+            out.append(Text("response headers", style="dim"))
+            out.extend(Text(f"  {k}: {v}") for k, v in response.headers)
+        notes = f" ({', '.join(response.body.notes)})" if response.body.notes else ""
+        out.append(Text(f"response body{notes}", style="dim"))
+        out.append(_body_view(response.body, raw))
+    return Group(*out)
+
+
+def _body_view(body: Body, raw: bool) -> RenderableType:
+    if body.is_empty:
+        return Text("  (empty)", style="dim")
+    text = text_of(body.data)
+    if text is None:
+        return Text(f"  [binary, {_size(len(body.data))}]", style="dim")
+    parsed = try_json(body.data) if text.lstrip()[:1] in ("{", "[") else None
+    if isinstance(parsed, (dict, list)) and not raw:
+        text = _indent_json(parsed)
+    lines = text.split("\n")
+    if not raw and len(lines) > BODY_LINES:
+        lines = [*lines[:BODY_LINES], f"… {len(lines) - BODY_LINES} more lines (--raw shows all)"]
+    return Indent(Text("\n".join(lines)))
+
+
+def _duration(ms: float) -> str:
+    return f"{ms:.0f} ms" if ms < 1000 else f"{ms / 1000:.2f} s"
+
+
+def _size(size: int) -> str:
+    for unit in ("B", "KB", "MB"):
+        if size < 1024 or unit == "MB":
+            return f"{size} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024  # type: ignore[assignment]
+    return f"{size} B"
+
+
+def _n(value: int | None) -> str:
+    return "?" if value is None else f"{value:,}"
+
+
+def _compact(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        text = dump_json(_jsonable(value))
+        return text if len(text) <= 60 else text[:57] + "…"
+    return str(value)

@@ -1,0 +1,35 @@
+from decimal import Decimal
+
+from cassette_tool import load
+from cassette_tool.model import TextPart, ToolCall, ToolResult, Usage
+from conftest import sample
+
+
+def test_openrouter_streamed_tool_call_then_answer() -> None:
+    cassette = load(sample("go-vcr/openrouter_tool_streaming.yaml"))
+    assert cassette.format == "go-vcr"
+    first, second = cassette.exchanges
+    assert (first.api, first.provider, first.model, first.streamed) == (
+        "openai-chat", "openrouter", "openai/gpt-4o-mini", True)
+    assert first.reply.text == ""
+    assert first.reply.tool_calls == (ToolCall("get_weather", {"city": "Lisbon", "unit": "celsius"}),)
+    assert first.reply.tool_calls[0].id == "call_Qm4vT8sLx2"
+    assert first.reply.finish_reason == "tool_calls"
+    assert first.usage == Usage(84, 19, 0, None, 0)
+    assert first.cost is not None and (first.cost.usd, first.cost.source) == (
+        Decimal("0.0000240"), "reported")
+    assert second.reply.text == "Yes — light rain in Lisbon, 17 °C. Take an umbrella."
+    assert second.reply.finish_reason == "stop"
+    assert second.usage == Usage(131, 16, 0, None, 0)
+    tool_message = second.prompt.messages[-1]
+    assert tool_message.role == "tool"
+    assert tool_message.parts == (ToolResult('{"condition":"light rain","temperature":17}'),)
+    assert second.prompt.messages[0].parts == (TextPart("You are a concise travel assistant."),)
+    assert [t.name for t in second.prompt.tools] == ["get_weather"]
+
+
+def test_durations_and_statuses_come_from_go_vcr_fields() -> None:
+    cassette = load(sample("go-vcr/openrouter_tool_streaming.yaml"))
+    responses = [i.response for i in cassette.interactions]
+    assert [(r.status, r.reason, r.duration_ms) for r in responses if r] == [
+        (200, "OK", 412.08), (200, "OK", 389.5)]
