@@ -50,3 +50,26 @@ def corpus_or_skip() -> Path:
 
 def sample(relative: str) -> str:
     return str(SAMPLES / relative)
+
+
+def http_interaction(url: str, request: object, response: str | bytes, *,
+                     content_type: str = "application/json", status: int = 200):
+    """An in-memory interaction, for unit tests of the API readers."""
+    import json
+
+    from cassette_tool.model import Body, Interaction, Request, Response
+
+    request_bytes = request if isinstance(request, bytes) else json.dumps(request).encode()
+    response_bytes = response.encode() if isinstance(response, str) else response
+    return Interaction(
+        index=0,
+        request=Request("POST", url, (("Content-Type", "application/json"),), Body(request_bytes)),
+        response=Response(status, "", (("Content-Type", content_type),), Body(response_bytes)),
+    )
+
+
+def sse(*chunks: object, done: bool = True) -> str:
+    import json
+
+    lines = [f"data: {c if isinstance(c, str) else json.dumps(c)}\n\n" for c in chunks]
+    return "".join(lines) + ("data: [DONE]\n\n" if done else "")

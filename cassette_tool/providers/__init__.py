@@ -8,7 +8,8 @@ from types import ModuleType
 from typing import Any, Protocol
 
 from ..model import Exchange, Interaction
-from . import openai_chat
+from . import (anthropic, bedrock_converse, bedrock_invoke, cohere, gemini, ollama, openai_chat,
+               openai_responses)
 from .common import body_json
 
 
@@ -20,7 +21,10 @@ class Api(Protocol):
     def read(self, interaction: Interaction, request_body: Any, streamed: bool) -> Exchange: ...
 
 
-APIS: tuple[ModuleType, ...] = (openai_chat,)
+# Most specific URL shapes first: Bedrock and Vertex paths, then Gemini's `:generateContent`,
+# then path suffixes; every OpenAI-compatible `/chat/completions` last.
+APIS: tuple[ModuleType, ...] = (bedrock_converse, bedrock_invoke, anthropic, gemini,
+                                openai_responses, ollama, cohere, openai_chat)
 API_BY_NAME: dict[str, ModuleType] = {module.API: module for module in APIS}
 
 _STREAM_TYPES = ("text/event-stream", "application/vnd.amazon.eventstream",

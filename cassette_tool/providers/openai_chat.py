@@ -20,7 +20,8 @@ from .common import (as_int, body_json, dig, error_from, host_of, media_from_bas
 API = "openai-chat"
 PARAMS = ("temperature", "top_p", "max_tokens", "max_completion_tokens", "stream",
           "tool_choice", "reasoning_effort", "response_format", "n", "seed", "stop",
-          "parallel_tool_calls", "frequency_penalty", "presence_penalty", "reasoning")
+          "parallel_tool_calls", "frequency_penalty", "presence_penalty", "reasoning",
+          "function_call")
 
 
 def matches(url: str, body: Any) -> bool:
@@ -49,7 +50,7 @@ def _message(message: dict[str, Any]) -> Message:
     role = str(message.get("role") or "user")
     parts: list[Part] = []
     content = message.get("content")
-    if role == "tool":
+    if role in ("tool", "function"):
         parts.append(ToolResult(text_content(content), message.get("tool_call_id"),
                                 message.get("name")))
         return Message(role, tuple(parts))
@@ -62,7 +63,10 @@ def _message(message: dict[str, Any]) -> Message:
             parts.append(TextPart(content))
     elif isinstance(content, list):
         parts.extend(_content_part(p) for p in content if isinstance(p, dict))
-    for call in message.get("tool_calls") or []:
+    calls = list(message.get("tool_calls") or [])
+    if isinstance(message.get("function_call"), dict):  # legacy function calling
+        calls.append({"function": message["function_call"]})
+    for call in calls:
         function = call.get("function") or {}
         parts.append(ToolCall(str(function.get("name") or ""),
                               parse_arguments(function.get("arguments")), call.get("id")))
@@ -129,6 +133,9 @@ class _Choice:
         for fragment in delta.get("tool_calls") or []:
             if isinstance(fragment, dict):
                 self._add_call(fragment)
+        if isinstance(delta.get("function_call"), dict):
+            # Legacy function calling: one call, no id, streamed like a tool call.
+            self._add_call({"index": "function_call", "function": delta["function_call"]})
 
     def _add_call(self, fragment: dict[str, Any]) -> None:
         key = fragment.get("index")
@@ -168,7 +175,8 @@ class _Choice:
         )
 
 
-def _reassemble(chunks: list[Any], terminated: bool) -> tuple[Reply, dict[str, Any]]:
+def _reassemble(chunks: list[Any], terminated: bool,
+                streamed: bool = True) -> tuple[Reply, dict[str, Any]]:
     choices: dict[int, _Choice] = {}
     top: dict[str, Any] = {}
     error: ApiError | None = None
@@ -187,7 +195,9 @@ def _reassemble(chunks: list[Any], terminated: bool) -> tuple[Reply, dict[str, A
             if not isinstance(choice, dict):
                 continue
             state = choices.setdefault(as_int(choice.get("index")) or 0, _Choice())
-            delta = choice.get("delta") or choice.get("message") or {}
+            # Perplexity's complete replies carry an empty `delta` beside the real `message`.
+            first, second = ("delta", "message") if streamed else ("message", "delta")
+            delta = choice.get(first) or choice.get(second) or {}
             if isinstance(delta, dict):
                 state.add(delta)
                 metadata = delta.get("provider_metadata")
@@ -208,8 +218,12 @@ def read(interaction: Interaction, request_body: Any, streamed: bool) -> Exchang
     response = interaction.response
     url = interaction.request.url
     top: dict[str, Any] = {}
+    failed = response is not None and (response.status or 0) >= 400
+    http_error = error_from(response, body_json(response.body)) if failed else None
     if response is None:
         reply = Reply()
+    elif http_error:
+        reply = Reply(error=http_error, finish_reason="error")
     elif streamed:
         events = parse_sse(response.body.data.decode("utf-8", errors="replace"))
         chunks = [try_json(e.data) for e in events if e.data.strip() != "[DONE]"]
@@ -223,11 +237,7 @@ def read(interaction: Interaction, request_body: Any, streamed: bool) -> Exchang
             reply = _with_note(reply, f"{bad} stream event(s) were not JSON")
     else:
         data = body_json(response.body)
-        http_error = error_from(response, data)
-        if http_error:
-            reply, top = Reply(error=http_error, finish_reason="error"), {}
-        else:
-            reply, top = _reassemble([data] if data is not None else [], True)
+        reply, top = _reassemble([data] if data is not None else [], True, streamed=False)
     usage = _usage(top.get("usage"), url)
     model = top.get("model") or (request_body.get("model") if isinstance(request_body, dict)
                                  else None)
@@ -290,6 +300,8 @@ def _reported_cost(top: dict[str, Any], url: str) -> Decimal | None:
     if isinstance(ticks, int) and not isinstance(ticks, bool):
         return Decimal(ticks) / Decimal(10**10)  # xAI: 1 tick = 1e-10 USD
     cost = usage.get("cost")
+    if isinstance(cost, dict):  # Perplexity: {input_tokens_cost, …, request_cost, total_cost}
+        cost = cost.get("total_cost")
     if isinstance(cost, (int, float, str)) and not isinstance(cost, bool):
         try:
             total = Decimal(str(cost))
