@@ -27,12 +27,22 @@ def price(exchange: Exchange, url: str) -> Exchange:
         return replace(exchange, cost_note=note)
     if exchange.provider in _LOCAL:
         return replace(exchange, cost=Cost(Decimal(0), "estimated"), cost_note="local model")
-    for model in dict.fromkeys(m for m in (exchange.model, exchange.request_model) if m):
+    for model in _candidates(exchange.model, exchange.request_model):
         usd = _estimate(model, exchange, url)
         if usd is not None:
             return replace(exchange, cost=Cost(usd, "estimated"))
     name = exchange.model or exchange.request_model or "?"
     return replace(exchange, cost_note=f"no price known for {name}")
+
+
+def _candidates(*names: str | None) -> list[str]:
+    """Model names to look up, most specific first: the answering model, the requested one,
+    then each without a gateway prefix (`google/gemini-2.5-flash`) or Vertex's `@` date."""
+    found = [n for n in names if n]
+    for name in list(found):
+        bare = name.rsplit("/", 1)[-1].replace("@", "-")
+        found.append(bare)
+    return list(dict.fromkeys(found))
 
 
 def _estimate(model: str, exchange: Exchange, url: str) -> Decimal | None:

@@ -394,7 +394,13 @@ def _body_view(body: Body, raw: bool) -> RenderableType:
         return Text("  (empty)", style="dim")
     text = text_of(body.data)
     if text is None:
-        return Text(f"  [binary, {_size(len(body.data))}]", style="dim")
+        from .data import eventstream_frames
+
+        frames = eventstream_frames(body.data)
+        if frames is None:
+            return Text(f"  [binary, {_size(len(body.data))}]", style="dim")
+        text = "\n".join(_frame_line(frame) for frame in frames)
+        raw = True  # already one line per frame
     parsed = try_json(body.data) if text.lstrip()[:1] in ("{", "[") else None
     if isinstance(parsed, (dict, list)) and not raw:
         text = _indent_json(parsed)
@@ -402,6 +408,15 @@ def _body_view(body: Body, raw: bool) -> RenderableType:
     if not raw and len(lines) > BODY_LINES:
         lines = [*lines[:BODY_LINES], f"… {len(lines) - BODY_LINES} more lines (--raw shows all)"]
     return Indent(Text("\n".join(lines)))
+
+
+def _frame_line(frame: dict[str, Any]) -> str:
+    if "problems" in frame:
+        return "problems: " + "; ".join(frame["problems"])
+    headers = frame["headers"]
+    kind = headers.get(":event-type") or headers.get(":exception-type") or "?"
+    crc = "" if frame["crc_ok"] else " (bad CRC)"
+    return f"[{headers.get(':message-type', 'event')} {kind}{crc}] {display_json(frame['payload'])}"
 
 
 def _duration(ms: float) -> str:

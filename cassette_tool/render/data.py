@@ -9,7 +9,7 @@ from typing import Any
 from ..errors import CassetteError
 from ..model import (Body, Cassette, Exchange, Interaction, MediaPart, Message, Part,
                      ReasoningPart, TextPart, ToolCall, ToolResult, Usage)
-from ..source import text_of
+from ..source import text_of, try_json
 
 SCHEMA_VERSION = 1
 
@@ -122,8 +122,36 @@ def body_data(body: Body) -> dict[str, Any]:
     text = text_of(body.data)
     if text is not None:
         return {"text": text, "notes": list(body.notes)}
-    return {"base64": base64.b64encode(body.data).decode(), "size": len(body.data),
-            "notes": list(body.notes)}
+    data: dict[str, Any] = {"base64": base64.b64encode(body.data).decode(),
+                            "size": len(body.data), "notes": list(body.notes)}
+    frames = eventstream_frames(body.data)
+    if frames is not None:
+        data["frames"] = frames
+    return data
+
+
+def eventstream_frames(data: bytes) -> list[dict[str, Any]] | None:
+    """An AWS event-stream body as its frames, payloads decoded; None for other bodies."""
+    from ..eventstream import decode, looks_like_eventstream
+
+    if not looks_like_eventstream(data):
+        return None
+    decoded = decode(data)
+    frames: list[dict[str, Any]] = []
+    for frame in decoded.frames:
+        payload: Any = text_of(frame.payload)
+        parsed = try_json(frame.payload) if payload else None
+        if isinstance(parsed, dict) and isinstance(parsed.get("bytes"), str):
+            # Bedrock InvokeModelWithResponseStream wraps each native event in base64.
+            inner = try_json(base64.b64decode(parsed["bytes"]))
+            payload = inner if inner is not None else parsed
+        elif parsed is not None:
+            payload = parsed
+        frames.append({"offset": frame.offset, "headers": _plain(frame.headers),
+                       "crc_ok": frame.crc_ok, "payload": _plain(payload)})
+    if decoded.problems:
+        frames.append({"problems": list(decoded.problems)})
+    return frames
 
 
 def _plain(value: Any) -> Any:
