@@ -168,3 +168,14 @@ def test_perplexity_message_beside_empty_delta_and_cost_object() -> None:
                       {"model": "sonar", "messages": []}, content_type="application/json")
     assert result.reply.text == "Sunny."
     assert result.cost is not None and result.cost.usd == Decimal("0.00528")
+
+
+def test_cached_tokens_above_prompt_tokens_are_added_to_the_input() -> None:
+    # Grok on Azure AI Foundry: prompt_tokens excludes cached tokens (cached > prompt).
+    body = '{"id":"c","model":"grok-4-1-fast-non-reasoning","choices":[{"index":0,"message":' \
+           '{"role":"assistant","content":"ok"},"finish_reason":"stop"}],"usage":{"prompt_tokens":' \
+           '208,"completion_tokens":27,"total_tokens":235,"prompt_tokens_details":{"cached_tokens":314}}}'
+    result = exchange("https://r.services.ai.azure.com/openai/v1/chat/completions", body,
+                      {"model": "grok-4-1-fast-non-reasoning", "messages": []},
+                      content_type="application/json")
+    assert result.usage == Usage(522, 27, 314, None, None)

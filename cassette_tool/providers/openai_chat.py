@@ -273,6 +273,10 @@ def _usage(usage: Any, url: str) -> Usage | None:
     cache_write = as_int(dig(usage, "prompt_tokens_details", "cache_write_tokens"))
     if as_int(usage.get("cache_creation_input_tokens")) is not None:  # Vercel
         cache_write = as_int(usage.get("cache_creation_input_tokens"))
+    if prompt is not None and cache_read is not None and cache_read > prompt:
+        # Grok on Azure AI Foundry counts prompt_tokens without the cached ones (cached 314
+        # of "208" prompt tokens): only then can we tell, and the total must add them.
+        prompt += cache_read
     output = completion
     if completion is not None and reasoning and _reasoning_outside_completion(usage, url):
         output = completion + reasoning
