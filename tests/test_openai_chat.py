@@ -33,3 +33,15 @@ def test_durations_and_statuses_come_from_go_vcr_fields() -> None:
     responses = [i.response for i in cassette.interactions]
     assert [(r.status, r.reason, r.duration_ms) for r in responses if r] == [
         (200, "OK", 412.08), (200, "OK", 389.5)]
+
+
+def test_deepseek_streamed_reasoning_content() -> None:
+    exchange, = load(sample("vcrpy/deepseek_reasoning_streaming.yaml")).exchanges
+    assert (exchange.provider, exchange.model, exchange.streamed) == (
+        "deepseek", "deepseek-reasoner", True)
+    assert exchange.reply.reasoning == ("The user wants 3 cups of flour in grams. All-purpose flour "
+                                        "is about 125 g per cup, so 3 × 125 = 375 g.")
+    assert exchange.reply.text == "3 cups of all-purpose flour is about **375 g** (125 g per cup)."
+    assert exchange.usage == Usage(32, 71, 0, None, 48)
+    assert exchange.cost is not None and exchange.cost.source == "estimated"
+    assert exchange.cost.usd > 0
