@@ -5,11 +5,14 @@ from __future__ import annotations
 import os
 import sys
 from enum import Enum
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from .errors import CassetteError, ExitCode
+
+if TYPE_CHECKING:
+    from .model import Cassette
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="Read, review and keep safe recorded LLM API traffic (VCR cassettes).")
@@ -88,7 +91,7 @@ def show(
         raise typer.Exit(ExitCode.BAD_INPUT)
 
 
-def _show_text(loaded: list[object], raw: bool, only: int | None, color: Color,
+def _show_text(loaded: list[Cassette | CassetteError], raw: bool, only: int | None, color: Color,
                pager: bool | None, width: int | None) -> None:
     from rich.console import Console
 
@@ -104,10 +107,10 @@ def _show_text(loaded: list[object], raw: bool, only: int | None, color: Color,
     )
     use_pager = pager if pager is not None else (sys.stdout.isatty() and console.is_terminal)
     if not use_pager:
-        render(console, loaded, raw=raw, only=only)  # type: ignore[arg-type]
+        render(console, loaded, raw=raw, only=only)
         return
     with console.capture() as capture:
-        render(console, loaded, raw=raw, only=only)  # type: ignore[arg-type]
+        render(console, loaded, raw=raw, only=only)
     output = capture.get()
     if output.count("\n") <= console.height:
         sys.stdout.write(output)

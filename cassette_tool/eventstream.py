@@ -124,5 +124,5 @@ def encode(headers: dict[str, str], payload: bytes) -> bytes:
 def looks_like_eventstream(data: bytes) -> bool:
     if len(data) < MIN_MESSAGE:
         return False
-    total, header_len, prelude_crc = struct.unpack_from(">III", data, 0)
-    return zlib.crc32(data[:8]) == prelude_crc and total >= MIN_MESSAGE
+    total, _, prelude_crc = struct.unpack_from(">III", data, 0)
+    return bool(zlib.crc32(data[:8]) == prelude_crc and total >= MIN_MESSAGE)

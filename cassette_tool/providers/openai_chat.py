@@ -41,7 +41,7 @@ def prompt_of(body: Any) -> Prompt:
 
 
 def _tool(tool: dict[str, Any]) -> Tool:
-    function = tool.get("function") if isinstance(tool.get("function"), dict) else tool
+    function: dict[str, Any] = tool["function"] if isinstance(tool.get("function"), dict) else tool
     return Tool(str(function.get("name") or tool.get("type") or ""),
                 function.get("description"), function.get("parameters"))
 
@@ -196,8 +196,8 @@ def _reassemble(chunks: list[Any], terminated: bool,
                 continue
             state = choices.setdefault(as_int(choice.get("index")) or 0, _Choice())
             # Perplexity's complete replies carry an empty `delta` beside the real `message`.
-            first, second = ("delta", "message") if streamed else ("message", "delta")
-            delta = choice.get(first) or choice.get(second) or {}
+            primary, fallback = ("delta", "message") if streamed else ("message", "delta")
+            delta = choice.get(primary) or choice.get(fallback) or {}
             if isinstance(delta, dict):
                 state.add(delta)
                 metadata = delta.get("provider_metadata")
@@ -219,7 +219,7 @@ def read(interaction: Interaction, request_body: Any, streamed: bool) -> Exchang
     url = interaction.request.url
     top: dict[str, Any] = {}
     failed = response is not None and (response.status or 0) >= 400
-    http_error = error_from(response, body_json(response.body)) if failed else None
+    http_error = error_from(response, body_json(response.body)) if response and failed else None
     if response is None:
         reply = Reply()
     elif http_error:
