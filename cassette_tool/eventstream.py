@@ -48,21 +48,24 @@ def decode(data: bytes) -> Decoded:
             problems.append(f"truncated frame at byte {offset}")
             break
         total, header_len, prelude_crc = struct.unpack_from(">III", data, offset)
+        if zlib.crc32(data[offset:offset + 8]) != prelude_crc:
+            # The lengths cannot be trusted: say so rather than misreport a truncation.
+            problems.append(f"CRC mismatch in frame prelude at byte {offset}")
+            break
         if total < MIN_MESSAGE or header_len > total - MIN_MESSAGE:
             problems.append(f"bad frame length at byte {offset}")
             break
         if len(data) - offset < total:
             problems.append(f"truncated frame at byte {offset}")
             break
-        crc_ok = zlib.crc32(data[offset:offset + 8]) == prelude_crc
         message_crc = struct.unpack_from(">I", data, offset + total - 4)[0]
-        crc_ok = crc_ok and zlib.crc32(data[offset:offset + total - 4]) == message_crc
+        crc_ok = zlib.crc32(data[offset:offset + total - 4]) == message_crc
         if not crc_ok:
             problems.append(f"CRC mismatch in frame at byte {offset}")
         start = offset + PRELUDE
         try:
             headers = _headers(data[start:start + header_len])
-        except (struct.error, UnicodeDecodeError, ValueError):
+        except (struct.error, UnicodeDecodeError, ValueError, IndexError):
             problems.append(f"bad headers in frame at byte {offset}")
             headers = {}
         payload = data[start + header_len:offset + total - 4]
@@ -97,6 +100,8 @@ def _headers(raw: bytes) -> dict[str, Any]:
             pos += 8
         elif kind in (6, 7):
             length = struct.unpack_from(">H", raw, pos)[0]
+            if pos + 2 + length > len(raw):
+                raise ValueError("header value overruns the header section")
             chunk = raw[pos + 2:pos + 2 + length]
             value = chunk.decode("utf-8") if kind == 7 else chunk
             pos += 2 + length

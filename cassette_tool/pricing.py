@@ -4,6 +4,7 @@ updater is never started, so it works offline)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from decimal import Decimal
 from typing import Any
@@ -57,14 +58,15 @@ def _estimate(model: str, exchange: Exchange, url: str) -> Decimal | None:
         cache_read_tokens=usage.cache_read_tokens or None,
         cache_write_tokens=usage.cache_write_tokens or None,
     )
-    where: dict[str, Any]
+    attempts: list[dict[str, Any]] = []
     if host_of(url) and "<" not in url.split("/", 3)[2]:
-        where = {"provider_api_url": url}
-    elif exchange.provider:
-        where = {"provider_id": _PRICE_PROVIDER.get(exchange.provider, exchange.provider)}
-    else:
-        where = {}
-    for attempt in (where, {}):
+        # nock writes default ports (`https://…amazonaws.com:443`), which genai-prices's
+        # URL matching does not expect.
+        attempts.append({"provider_api_url": re.sub(r":(443|80)(?=/|$)", "", url, count=1)})
+    if exchange.provider:
+        attempts.append({"provider_id": _PRICE_PROVIDER.get(exchange.provider, exchange.provider)})
+    attempts.append({})
+    for attempt in attempts:
         try:
             result = calc_price(price_usage, model, **attempt)
         except LookupError:
