@@ -63,7 +63,6 @@ def show(
 ) -> None:
     """Show each cassette as a conversation: prompt, reassembled reply, usage and cost."""
     from .load import expand_paths, load
-    from .model import Cassette
 
     files = expand_paths(paths)
     if not files:

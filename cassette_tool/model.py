@@ -112,6 +112,7 @@ class ToolCall:
     arguments: Any  # parsed JSON when the arguments were JSON, else the raw string
     id: str | None = field(default=None, compare=False)
     type: Literal["tool_call"] = "tool_call"
+    kind: str = "function"  # "custom": free-text input (OpenAI custom tools), not JSON
 
 
 @dataclass(frozen=True, slots=True)

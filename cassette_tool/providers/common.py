@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import re
+from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -161,6 +162,35 @@ def dig(data: Any, *keys: str | int) -> Any:
     return data
 
 
+def reported_cost(usage: Any, gateway: Any = None) -> Decimal | None:
+    """The cost a provider put in its usage object, in USD (wire-formats.md 10.1):
+    xAI `cost_in_usd_ticks` (1e-10 USD), OpenRouter / Vercel / Avian `cost` (plus the
+    upstream cost under BYOK), Perplexity `cost.total_cost`, Vercel's gateway metadata."""
+    if isinstance(usage, dict):
+        ticks = as_int(usage.get("cost_in_usd_ticks"))
+        if ticks is not None:
+            return Decimal(ticks) / Decimal(10**10)
+        cost = usage.get("cost")
+        if isinstance(cost, dict):  # Perplexity: {input_tokens_cost, …, total_cost}
+            cost = cost.get("total_cost")
+        total = _decimal(cost)
+        if total is not None:
+            upstream = _decimal(dig(usage, "cost_details", "upstream_inference_cost"))
+            if usage.get("is_byok") and upstream is not None:
+                total += upstream  # BYOK: `cost` is only OpenRouter's fee
+            return total
+    return _decimal(dig(gateway, "gateway", "cost"))
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
 def pick_params(body: Any, names: tuple[str, ...]) -> tuple[tuple[str, Any], ...]:
     if not isinstance(body, dict):
         return ()
@@ -182,7 +212,7 @@ _HOSTS = (
     ("moonshot.ai", "moonshot"), ("moonshot.cn", "moonshot"), ("dashscope", "alibaba"),
     ("deepinfra.com", "deepinfra"), ("novita.ai", "novita"), ("nebius", "nebius"),
     ("sambanova.ai", "sambanova"), ("githubusercontent", "github"), ("models.github.ai", "github"),
-    ("inference.ai.azure.com", "github"),
+    ("inference.ai.azure.com", "github"), ("bedrock-mantle", "bedrock"),
 )
 _PLACEHOLDER = re.compile(r"<([A-Za-z]+)[A-Za-z_]*>")
 
@@ -197,13 +227,14 @@ def host_of(url: str) -> str:
 def provider_of(url: str) -> str | None:
     """The service that answered, from the URL's host (or a VCR placeholder host such as
     `<OLLAMA_API_BASE>`)."""
-    placeholder = _PLACEHOLDER.search(url.split("/", 3)[2] if url.count("/") >= 2 else url)
-    if placeholder:
-        return placeholder.group(1).lower()
-    host = host_of(url)
+    authority = url.split("/", 3)[2] if url.count("/") >= 2 else url
+    host = host_of(url) or authority.lower()
     for suffix, name in _HOSTS:
         if suffix in host:
             return name
+    placeholder = _PLACEHOLDER.search(authority)
+    if placeholder:
+        return placeholder.group(1).lower()
     if host in ("localhost", "127.0.0.1", "0.0.0.0", "::1") or host.endswith(".local"):
         return "ollama" if ":11434" in url else "local"
     parts = [p for p in host.split(".") if p not in ("api", "www")]

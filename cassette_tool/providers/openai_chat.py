@@ -6,7 +6,6 @@ See wire-formats.md section 2 for the stream reassembly rules and each host's qu
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from ..model import (ApiError, Exchange, Interaction, MediaPart, Message, Part, Prompt,
@@ -15,7 +14,7 @@ from ..source import try_json
 from ..sse import parse_sse
 from .common import (as_int, body_json, dig, error_from, host_of, media_from_base64,
                      media_from_url, normalize_finish, parse_arguments, pick_params,
-                     provider_of, stream_error, text_content)
+                     provider_of, reported_cost, stream_error, text_content)
 
 API = "openai-chat"
 PARAMS = ("temperature", "top_p", "max_tokens", "max_completion_tokens", "stream",
@@ -250,7 +249,7 @@ def read(interaction: Interaction, request_body: Any, streamed: bool) -> Exchang
         prompt=prompt_of(request_body),
         reply=reply,
         usage=usage,
-        reported_cost=_reported_cost(top, url),
+        reported_cost=reported_cost(top.get("usage"), top.get("provider_metadata")),
         response_id=top.get("id"),
     )
 
@@ -294,31 +293,3 @@ def _reasoning_outside_completion(usage: dict[str, Any], url: str) -> bool:
     completion = as_int(usage.get("completion_tokens")) or 0
     reasoning = as_int(dig(usage, "completion_tokens_details", "reasoning_tokens")) or 0
     return as_int(usage.get("total_tokens")) == prompt + completion + reasoning
-
-
-def _reported_cost(top: dict[str, Any], url: str) -> Decimal | None:
-    usage = top.get("usage")
-    if not isinstance(usage, dict):
-        return None
-    ticks = usage.get("cost_in_usd_ticks")
-    if isinstance(ticks, int) and not isinstance(ticks, bool):
-        return Decimal(ticks) / Decimal(10**10)  # xAI: 1 tick = 1e-10 USD
-    cost = usage.get("cost")
-    if isinstance(cost, dict):  # Perplexity: {input_tokens_cost, …, request_cost, total_cost}
-        cost = cost.get("total_cost")
-    if isinstance(cost, (int, float, str)) and not isinstance(cost, bool):
-        try:
-            total = Decimal(str(cost))
-        except ArithmeticError:
-            return None
-        upstream = dig(usage, "cost_details", "upstream_inference_cost")
-        if usage.get("is_byok") and isinstance(upstream, (int, float)):
-            total += Decimal(str(upstream))  # BYOK: cost is only OpenRouter's fee
-        return total
-    gateway = dig(top.get("provider_metadata"), "gateway", "cost")
-    if isinstance(gateway, (str, int, float)):
-        try:
-            return Decimal(str(gateway))
-        except ArithmeticError:
-            return None
-    return None

@@ -210,7 +210,9 @@ def _call_text(call: ToolCall) -> Text:
     arguments = call.arguments
     if isinstance(arguments, (dict, list)):
         compact = display_json(arguments)
-        text.append(compact if len(compact) <= 80 else _indent_json(arguments))
+        text.append(compact if len(compact) <= 100 else _indent_json(arguments))
+    elif call.kind == "custom":
+        text.append(str(arguments))
     else:
         text.append(str(arguments), style="red")
         text.append("  (arguments are not valid JSON)", style="dim red")
