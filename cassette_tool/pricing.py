@@ -26,7 +26,7 @@ def price(exchange: Exchange, url: str) -> Exchange:
     if usage is None:
         note = "error reply" if exchange.reply.error else "no usage in the reply"
         return replace(exchange, cost_note=note)
-    if exchange.provider in _LOCAL:
+    if exchange.provider in _LOCAL and not host_of(url).endswith("ollama.com"):  # cloud bills
         return replace(exchange, cost=Cost(Decimal(0), "estimated"), cost_note="local model")
     for model in _candidates(exchange.model, exchange.request_model):
         usd = _estimate(model, exchange, url)

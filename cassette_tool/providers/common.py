@@ -227,7 +227,8 @@ def host_of(url: str) -> str:
 def provider_of(url: str) -> str | None:
     """The service that answered, from the URL's host (or a VCR placeholder host such as
     `<OLLAMA_API_BASE>`)."""
-    authority = url.split("/", 3)[2] if url.count("/") >= 2 else url
+    # `<OLLAMA_API_BASE>/api/chat`: Ruby VCR placeholders often replace the scheme too.
+    authority = url.split("/", 3)[2] if "://" in url else url.split("/", 1)[0]
     host = host_of(url) or authority.lower()
     for suffix, name in _HOSTS:
         if suffix in host:
