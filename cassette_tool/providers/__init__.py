@@ -47,15 +47,15 @@ def is_streamed(interaction: Interaction, body: Any) -> bool:
     response = interaction.response
     if response is None:
         return False
-    if response.content_type in _STREAM_TYPES:
-        return True
+    url = interaction.request.url
+    if response.content_type in _STREAM_TYPES or ":streamGenerateContent" in url:
+        return True  # Gemini without alt=sse streams a JSON array as application/json
     if response.content_type in ("application/json", "") and body_json(response.body) is not None:
         return False
     head = response.body.data[:64].lstrip()
     if head.startswith((b"data:", b"event:", b": ")):
         return True
-    url = interaction.request.url
-    return ":streamGenerateContent" in url or "-stream" in url.split("?", 1)[0] \
+    return "-stream" in url.split("?", 1)[0] \
         or (isinstance(body, dict) and body.get("stream") is True)
 
 

@@ -173,7 +173,7 @@ def _signature(parameters: Any) -> str:
 
 def _message_view(message: Message) -> RenderableType:
     style = ROLE_STYLE.get(message.role, "white")
-    label = Text(f"{message.role:<10}", style=f"bold {style}")
+    label = Text(f"{message.role:<9} ", style=f"bold {style}")
     if not message.parts:
         return Text.assemble(label, ("(empty)", "dim"))
     rows: list[RenderableType] = []
