@@ -15,6 +15,10 @@ from .providers.common import host_of
 # Our provider names where genai-prices spells them differently.
 _PRICE_PROVIDER = {"xai": "x-ai", "bedrock": "aws", "vertex": "google", "zai": "zhipu",
                    "huggingface": "huggingface", "vercel": "vercel"}
+_BEDROCK_REGION = re.compile(r"^(us|eu|apac|global|us-gov|jp|au|ca)\.")
+_BEDROCK_VENDOR = re.compile(r"^(anthropic|meta|amazon|cohere|mistral|ai21|deepseek|openai|qwen|"
+                             r"writer|twelvelabs|stability)\.")
+_BEDROCK_VERSION = re.compile(r"-v\d+(:\d+)?$")
 _LOCAL = ("ollama", "local", "llamacpp", "lmstudio")
 
 
@@ -43,6 +47,10 @@ def _candidates(*names: str | None) -> list[str]:
     for name in list(found):
         bare = name.rsplit("/", 1)[-1].replace("@", "-")
         found.append(bare)
+        # Bedrock ids: `us.meta.llama3-8b-instruct-v1:0` -> `llama3-8b-instruct`.
+        bedrock = _BEDROCK_REGION.sub("", bare)
+        bedrock = _BEDROCK_VENDOR.sub("", bedrock)
+        found.append(_BEDROCK_VERSION.sub("", bedrock))
     return list(dict.fromkeys(found))
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-import gzip
+import json
 import re
 import zlib
 from dataclasses import dataclass
@@ -47,13 +47,46 @@ def read_source(path: str | Path) -> Source:
 
 @cache
 def _yaml() -> Any:
+    """A YAML loader for YAML's safe data types only. Tags that would build an object
+    (`!!python/object:…`, `!ruby/object:…`) are refused: a cassette is untrusted input and
+    must never run code."""
     from ruamel.yaml import YAML
     from ruamel.yaml.constructor import SafeConstructor
 
-    yaml = YAML(typ="safe", pure=False)
+    class Constructor(SafeConstructor):
+        pass
+
     # Ruby's Psych writes binary bodies with the local tag `!binary` (VCR.py: `!!binary`).
-    yaml.constructor.add_constructor("!binary", SafeConstructor.construct_yaml_binary)
+    Constructor.add_constructor("!binary", _binary)
+    Constructor.add_constructor("tag:yaml.org,2002:binary", _binary)
+    # Python 2 VCR.py cassettes tag plain strings `!!python/unicode` and `!!python/str`.
+    for tag in ("python/unicode", "python/str"):
+        Constructor.add_constructor(f"tag:yaml.org,2002:{tag}", SafeConstructor.construct_yaml_str)
+    # Bodies are JSON data: an unquoted date stays the text it was, not a datetime.
+    Constructor.add_constructor("tag:yaml.org,2002:timestamp", SafeConstructor.construct_yaml_str)
+    Constructor.add_constructor(None, _refuse)
+    yaml = YAML(typ="safe", pure=False)
+    yaml.Constructor = Constructor
     return yaml
+
+
+def _binary(constructor: Any, node: Any) -> bytes:
+    from ruamel.yaml.constructor import ConstructorError
+
+    try:
+        return decode_base64(constructor.construct_scalar(node))
+    except ValueError as exc:
+        raise ConstructorError(None, None, f"bad !!binary value: {exc}", node.start_mark) from exc
+
+
+def _refuse(constructor: Any, node: Any) -> Any:
+    from ruamel.yaml.constructor import ConstructorError
+
+    tag = str(node.tag).replace("tag:yaml.org,2002:", "!!")
+    error = ConstructorError(None, None, f"refusing the YAML tag {tag}: cassette never builds "
+                             "objects from a file (only plain data and !!binary)", node.start_mark)
+    setattr(error, "refused_tag", True)  # parse_yaml reports it without "invalid YAML"
+    raise error
 
 
 def uses_c_parser() -> bool:
@@ -70,22 +103,25 @@ def parse_yaml(source: Source) -> Any:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         column = mark.column + 1 if mark is not None else None
-        problem = (exc.problem or exc.context or "invalid YAML").strip()
-        raise CassetteError(f"invalid YAML: {problem}", source.path, line, column) from exc
-    except YAMLError as exc:
-        raise CassetteError(f"invalid YAML: {exc}", source.path) from exc
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise CassetteError(f"invalid YAML: {exc}", source.path) from exc
+        problem = _one_line(exc.problem or exc.context or "invalid YAML")
+        message = problem if getattr(exc, "refused_tag", False) else f"invalid YAML: {problem}"
+        raise CassetteError(message, source.path, line, column) from exc
+    except (YAMLError, ValueError, TypeError) as exc:  # TypeError: a list as a mapping key
+        raise CassetteError(f"invalid YAML: {_one_line(exc)}", source.path) from exc
     except RecursionError as exc:
         raise CassetteError("invalid YAML: nested too deeply", source.path) from exc
 
 
 def parse_json_document(source: Source) -> Any:
     try:
-        return orjson.loads(source.data)
+        return orjson.loads(source.data.removeprefix(_BOM))
     except orjson.JSONDecodeError as exc:
         raise CassetteError(f"invalid JSON: {exc.msg}", source.path,
                             exc.lineno, exc.colno) from exc
+
+
+def _one_line(problem: object) -> str:
+    return " ".join(str(problem).split())
 
 
 def loads_json(data: bytes | str) -> Any:
@@ -102,67 +138,122 @@ def try_json(data: bytes | str) -> Any:
 
 
 def dump_json(value: Any) -> str:
-    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    except TypeError:  # YAML-only shapes: sets, complex keys, bytes, integers past 64 bits
+        return json.dumps(_plain(value), ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k if isinstance(k, (str, int, float, bool)) or k is None else str(k): _plain(v)
+                for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_plain(v) for v in value]
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    return value
 
 
 # --- body decoding -----------------------------------------------------------------------
 
-_BASE64 = re.compile(rb"[A-Za-z0-9+/=\s]+")
+_BOM = b"\xef\xbb\xbf"
+_GZIP_MAGIC = b"\x1f\x8b"
+_NOT_BASE64 = re.compile(rb"[^A-Za-z0-9+/=]")
 
 
 def decode_base64(text: str | bytes) -> bytes:
-    raw = text.encode() if isinstance(text, str) else text
+    """Standard base64, line breaks allowed (Ruby and PyYAML wrap it), padding optional.
+    Raises ValueError naming the first character that is not base64."""
+    raw = b"".join((text.encode() if isinstance(text, str) else text).split())
+    bad = _NOT_BASE64.search(raw)
+    if bad:
+        raise ValueError(f"invalid base64: unexpected {bad.group()!r} at offset {bad.start()}")
+    raw = raw.rstrip(b"=")
+    if len(raw) % 4 == 1:
+        raise ValueError("invalid base64: truncated (length is 1 more than a multiple of 4)")
     try:
-        return base64.b64decode(raw, validate=False)
+        return base64.b64decode(raw + b"=" * (-len(raw) % 4), validate=True)
     except (binascii.Error, ValueError) as exc:
         raise ValueError(f"invalid base64: {exc}") from exc
 
 
 def decode_content(data: bytes, content_encoding: str | None) -> tuple[bytes, tuple[str, ...]]:
-    """Undo HTTP content-encoding. Bodies recorded compressed without a header are sniffed
-    by their magic bytes (gzip `1f 8b`). Returns the bytes and a note of what was done."""
+    """Undo HTTP content-encoding (gzip, deflate, br; several in the order listed).
+
+    Returns the bytes and notes: each encoding undone, or why one could not be (the bytes
+    are then as far as decoding got). A body recorded compressed without a header is
+    sniffed by gzip's magic bytes. A header whose body was stored already decoded (VCR.py's
+    `decode_compressed_response`, Polly, cassetter) is recognised by the body being text.
+    """
     encodings = [e.strip().lower() for e in (content_encoding or "").split(",") if e.strip()]
-    if not encodings and data[:2] == b"\x1f\x8b":
+    if not encodings and data[:2] == _GZIP_MAGIC:
         encodings = ["gzip"]
     notes: list[str] = []
     for encoding in reversed(encodings):
-        if encoding in ("identity", "chunked"):
+        if encoding in ("identity", "chunked", "none"):
             continue
         try:
-            data = _decompress(data, encoding)
-        except Exception as exc:  # every decompressor has its own error type
-            return data, (*notes, f"could not decode {encoding}: {exc}")
-        notes.append(encoding)
+            decoded, complete = _decompress(data, encoding)
+            if not decoded and data:
+                raise ValueError("no complete block")
+        except Exception as exc:  # each decompressor has its own error type
+            if _looks_textual(data):
+                continue  # already decoded by the recording client
+            return data, (*notes, f"could not decode {encoding}: {_one_line(exc)}")
+        if not complete and _looks_textual(data):
+            continue  # raw deflate and brotli "decode" some text: it was never compressed
+        data = decoded
+        notes.append(encoding if complete else f"{encoding} (stream truncated)")
     return data, tuple(notes)
 
 
-def _decompress(data: bytes, encoding: str) -> bytes:
+def _decompress(data: bytes, encoding: str) -> tuple[bytes, bool]:
+    """The decoded bytes and whether the compressed stream was complete."""
     if encoding in ("gzip", "x-gzip"):
-        if data[:2] != b"\x1f\x8b":
-            return data  # header says gzip, recorder stored it already decoded
-        return gzip.decompress(data)
+        if data[:2] != _GZIP_MAGIC:
+            raise ValueError("not a gzip stream")
+        return _inflate(data, 16 + zlib.MAX_WBITS)
     if encoding == "deflate":
-        try:
-            return zlib.decompress(data)
+        try:  # RFC 9110 says zlib-wrapped; some servers send raw deflate
+            return _inflate(data, zlib.MAX_WBITS)
         except zlib.error:
-            return zlib.decompress(data, -zlib.MAX_WBITS)
+            return _inflate(data, -zlib.MAX_WBITS)
     if encoding == "br":
         import brotli  # type: ignore[import-untyped]
 
-        try:
-            return bytes(brotli.decompress(data))
-        except brotli.error:
-            if _looks_textual(data):
-                return data  # already decoded by the recording client
-            raise
+        decompressor = brotli.Decompressor()
+        out = bytes(decompressor.process(data))
+        return out, bool(decompressor.is_finished())
     if encoding == "zstd":
         raise ValueError("zstd is not supported")
     raise ValueError(f"unknown content-encoding {encoding!r}")
 
 
+def _inflate(data: bytes, wbits: int) -> tuple[bytes, bool]:
+    # A decompressor object, not zlib.decompress: a recording cut short still gives the text
+    # up to the cut. Concatenated gzip members (allowed by RFC 1952) are read one by one.
+    out = bytearray()
+    rest = data
+    while True:
+        decompressor = zlib.decompressobj(wbits)
+        out += decompressor.decompress(rest)
+        if not decompressor.eof:
+            return bytes(out), False
+        rest = decompressor.unused_data
+        if rest[:2] != _GZIP_MAGIC or wbits <= zlib.MAX_WBITS:
+            return bytes(out), True  # anything after the stream is padding, not body
+
+
 def _looks_textual(data: bytes) -> bool:
-    head = data[:64].lstrip()
-    return head[:1] in (b"{", b"[", b"<", b"d", b"e", b":") or not head
+    sample = data[:512]
+    try:
+        text = sample.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(sample) - 3:  # not just a character cut by the sample's end
+            return False
+        text = sample[:exc.start].decode("utf-8")
+    return not any(ord(c) < 32 and c not in "\t\n\r\f" for c in text)
 
 
 def text_of(data: bytes) -> str | None:

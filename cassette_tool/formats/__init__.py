@@ -1,5 +1,9 @@
 """Cassette formats: one module per recorder, each with `NAME`, `sniff(tree)` and
-`read(tree, source) -> list[Interaction]`, tried in `FORMAT_BY_NAME` order."""
+`read(tree, source) -> list[Interaction]`, tried in `FORMATS` order.
+
+Detection looks at the parsed tree, never at the file name: the same recorder writes
+`.yaml`, `.yml` and `.json`, and a file name says nothing about which dialect is inside.
+"""
 
 from __future__ import annotations
 
@@ -20,7 +24,8 @@ class Format(Protocol):
     def read(self, tree: Any, source: Source) -> list[Interaction]: ...
 
 
-# Order matters: cassetter and go-vcr files also look like VCR.py's `interactions` list.
+# Order matters: go-vcr (`url`) and cassetter (typed bodies) files also look like VCR.py's
+# `interactions` list, so they are tried first.
 FORMATS: tuple[ModuleType, ...] = (govcr, cassetter, rubyvcr, vcrpy, har, nock, httprr)
 FORMAT_BY_NAME: dict[str, ModuleType] = {module.NAME: module for module in FORMATS}
 
@@ -29,11 +34,7 @@ def parse(source: Source) -> tuple[str, list[Interaction]]:
     """Detect the format of a file and read its interactions."""
     if httprr.sniff_bytes(source.data):
         return httprr.NAME, httprr.read(None, source)
-    head = source.data[:256].lstrip()
-    if head[:1] in (b"{", b"[") and not head.startswith(b"[["):
-        tree = parse_json_document(source)
-    else:
-        tree = parse_yaml(source)
+    tree = _tree(source)
     for module in FORMATS:
         if module.sniff(tree):
             try:
@@ -43,10 +44,38 @@ def parse(source: Source) -> tuple[str, list[Interaction]]:
     raise CassetteError(_not_a_cassette(tree), source.path)
 
 
+def _tree(source: Source) -> Any:
+    head = source.data[:256].removeprefix(b"\xef\xbb\xbf").lstrip()
+    if head[:1] not in (b"{", b"["):
+        return parse_yaml(source)
+    try:
+        return parse_json_document(source)
+    except CassetteError as json_error:
+        try:  # YAML flow style also opens with a bracket: `{version: 1, interactions: []}`
+            return parse_yaml(source)
+        except CassetteError:
+            raise json_error from None
+
+
+# pydantic-ai records the xAI SDK's gRPC calls in a YAML file of its own beside VCR.py's.
+_XAI_GRPC_KEYS = {"request_sample", "request_stream", "collections_method"}
+
+
 def _not_a_cassette(tree: Any) -> str:
     if tree is None:
         return "not a cassette: the file is empty"
     if isinstance(tree, dict):
-        keys = ", ".join(list(map(str, tree))[:5])
-        return f"not a cassette: a mapping with keys {keys} (no interactions list)"
+        items = tree.get("interactions")
+        if isinstance(items, list) and items and isinstance(items[0], dict):
+            keys = sorted(map(str, items[0]))
+            if any(_XAI_GRPC_KEYS & set(item) for item in items if isinstance(item, dict)):
+                return ("not an HTTP cassette: pydantic-ai's recording of xAI gRPC calls "
+                        f"(interactions hold {', '.join(keys)})")
+            if "request" in keys:
+                return "not a cassette: the first request has neither `url` (go-vcr) nor `uri`"
+            return f"not a cassette: interactions hold {', '.join(keys)}, not request/response"
+        names = ", ".join(list(map(str, tree))[:5])
+        return f"not a cassette: a mapping with keys {names} (no interactions list)"
+    if isinstance(tree, list):
+        return "not a cassette: a list whose items are not recorded requests"
     return f"not a cassette: the document is a {type(tree).__name__}"

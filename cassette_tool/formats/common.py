@@ -1,9 +1,15 @@
-"""Helpers shared by the format readers: headers, bodies, durations, item line numbers."""
+"""Helpers shared by the format readers: field coercion, headers, bodies, durations, and
+the line where each interaction starts.
+
+Readers get untrusted trees: every helper here turns an odd value into an empty one or a
+`CassetteError`, never into another exception.
+"""
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from http import HTTPStatus
+from typing import Any, Literal
 
 from ..errors import CassetteError
 from ..model import Body, Headers, header_value
@@ -26,14 +32,49 @@ def as_list(value: Any, what: str) -> list[Any]:
     return value
 
 
+def as_text(value: Any) -> str:
+    """A scalar field (method, URL, reason) as text; bytes from `!!binary` are decoded."""
+    if value is None:
+        return ""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    return value if isinstance(value, str) else str(value)
+
+
+def status_code(value: Any) -> int | None:
+    """An HTTP status from an integer, or from text such as "200" or "200 OK"."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value[:3].isdigit():
+        return int(value[:3])
+    return None
+
+
+def standard_reason(code: int | None) -> str:
+    """The standard reason phrase, for formats that store only the code (cassetter, nock:
+    "derivable from the code", as cassetter's specification puts it)."""
+    try:
+        return HTTPStatus(code).phrase if code is not None else ""
+    except ValueError:
+        return ""
+
+
+def ws_direction(value: Any) -> Literal["sent", "received"]:
+    """cassetter writes `send`/`recv`, pydantic-ai `sent`/`received`."""
+    return "sent" if as_text(value) in ("sent", "send") else "received"
+
+
 def headers_from_map(value: Any) -> Headers:
-    """`{name: [v1, v2]}` (go-vcr, VCR.py, Ruby VCR) or `{name: v}` (nock) to pairs."""
+    """`{name: [v1, v2]}` (go-vcr, VCR.py, Ruby VCR, cassetter) or `{name: v}` (nock) to
+    pairs. VCR.py may store a value as `!!binary`; a null value is an empty one."""
     if not isinstance(value, dict):
         return ()
     pairs: list[tuple[str, str]] = []
     for name, values in value.items():
         for item in values if isinstance(values, list) else [values]:
-            pairs.append((str(name), "" if item is None else str(item)))
+            pairs.append((as_text(name), as_text(item)))
     return tuple(pairs)
 
 
@@ -41,50 +82,70 @@ def headers_from_pairs(value: Any) -> Headers:
     """HAR's `[{name, value}]`."""
     if not isinstance(value, list):
         return ()
-    return tuple((str(h.get("name", "")), str(h.get("value", ""))) for h in value
+    return tuple((as_text(h.get("name")), as_text(h.get("value"))) for h in value
                  if isinstance(h, dict))
 
 
 def make_body(value: Any, headers: Headers, stored_as: str | None = None) -> Body:
-    """A stored body (text, bytes from `!!binary`, or JSON kept as data) as a Body."""
-    notes: list[str] = [stored_as] if stored_as else []
+    """A stored body as a Body: text, bytes from `!!binary`, or JSON kept as data.
+
+    `stored_as` names how the bytes were stored (base64, hex) when the caller decoded them.
+    """
     if value is None:
-        return Body(notes=tuple(notes))
+        return Body(notes=(stored_as,) if stored_as else ())
     if isinstance(value, (dict, list)):
-        return Body(data=dump_json(value).encode(), parsed=value, notes=(*notes, "parsed"))
+        return Body(data=dump_json(value).encode(), parsed=value, notes=("parsed",))
     if isinstance(value, bytes):
-        data = value
-        if not stored_as:
-            notes.append("binary")
-    elif isinstance(value, str):
-        data = value.encode("utf-8", errors="surrogateescape")
-    else:  # a scalar the YAML loader typed: a number or a boolean body
-        data = str(value).encode()
+        return raw_body(value, headers, (stored_as or "!!binary",))
+    if isinstance(value, str):
+        # surrogateescape: a body the YAML held as text goes back to the bytes it came from
+        return raw_body(value.encode("utf-8", errors="surrogateescape"), headers)
+    # a scalar the loader typed (a number or boolean body, a JSON string stored as data)
+    return raw_body(dump_json(value).encode(), headers)
+
+
+def raw_body(data: bytes, headers: Headers, notes: tuple[str, ...] = ()) -> Body:
+    """Bytes as sent on the wire: only the HTTP content-encoding is undone."""
     decoded, done = decode_content(data, header_value(headers, "content-encoding"))
     return Body(data=decoded, notes=(*notes, *done))
 
 
 def base64_body(text: Any, headers: Headers) -> Body:
     try:
-        data = decode_base64(str(text))
+        data = decode_base64(as_text(text))
     except ValueError as exc:
-        return Body(data=str(text).encode(), notes=(f"could not decode base64: {exc}",))
+        return Body(data=as_text(text).encode(), notes=(f"could not decode base64: {exc}",))
     return make_body(data, headers, stored_as="base64")
 
 
-_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
-_UNIT_MS = {"ns": 1e-6, "us": 1e-3, "µs": 1e-3, "ms": 1.0, "s": 1000.0, "m": 60000.0,
-            "h": 3600000.0}
+def hex_body(text: Any, headers: Headers) -> Body:
+    """A body stored as hex digits (cassetter, nock); the digits themselves when they
+    are not hex."""
+    digits = "".join(as_text(text).split())
+    try:
+        return make_body(bytes.fromhex(digits), headers, stored_as="hex")
+    except ValueError as exc:
+        return Body(data=digits.encode(), notes=(f"could not decode hex: {exc}",))
+
+
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|μs|ms|s|m|h)")
+_UNIT_MS = {"ns": 1e-6, "us": 1e-3, "µs": 1e-3, "μs": 1e-3, "ms": 1.0, "s": 1000.0,
+            "m": 60000.0, "h": 3600000.0}
 
 
 def go_duration_ms(value: Any) -> float | None:
-    """Go's `time.Duration` string ("1.02s", "594ms", "1m2.5s") in milliseconds."""
+    """Go's `time.Duration` text ("1.02s", "594ms", "1m2.5s") in milliseconds.
+
+    go-vcr writes the text form in both of its formats; an integer is read as Go counts a
+    Duration, in nanoseconds (hand-written or converted cassettes).
+    """
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value) / 1e6  # go-vcr v1 wrote nanoseconds
-    if not isinstance(value, str) or not value:
+        return float(value) / 1e6
+    if not isinstance(value, str) or not value.strip():
         return None
-    parts = _DURATION_PART.findall(value)
-    if not parts:
+    text = value.strip()
+    parts = _DURATION_PART.findall(text)
+    if not parts or "".join(n + u for n, u in parts) != text.lstrip("+"):
         return None
     return sum(float(n) * _UNIT_MS[unit] for n, unit in parts)
 
@@ -120,3 +181,42 @@ def item_lines(text: str, key: str) -> list[int]:
         elif not line.startswith(indent + " ") and not line.startswith(" " * (len(indent) + 1)):
             break
     return found
+
+
+# A JSON string (escapes included) or one structural character: strings are skipped whole,
+# so brackets inside bodies never count.
+_JSON_TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[{}\[\]:]', re.DOTALL)
+
+
+def json_item_lines(data: bytes, path: tuple[str, ...]) -> list[int]:
+    """1-based lines where the objects of the JSON array at `path` (object keys from the
+    root; `()` for a top-level array) start. Same contract as `item_lines`."""
+    stack: list[tuple[bytes, str | None]] = []  # open containers: bracket, key it sits under
+    found: list[int] = []
+    last_string: bytes | None = None
+    key: str | None = None
+    line, counted = 1, 0
+    for match in _JSON_TOKEN.finditer(data):
+        token = match.group()
+        if token[:1] == b'"':
+            last_string = token
+        elif token == b":":
+            key = last_string[1:-1].decode("utf-8", "replace") if last_string else None
+        elif token in (b"{", b"["):
+            if token == b"{" and _in_array_at(stack, path):
+                line += data.count(b"\n", counted, match.start())
+                counted = match.start()
+                found.append(line)
+            inside_object = bool(stack) and stack[-1][0] == b"{"
+            stack.append((token, key if inside_object else None))
+            key = None
+        elif stack:
+            stack.pop()
+    return found
+
+
+def _in_array_at(stack: list[tuple[bytes, str | None]], path: tuple[str, ...]) -> bool:
+    if not stack or stack[-1][0] != b"[":
+        return False
+    keys = [key for _, key in stack[1:]]  # the root sits under no key
+    return None not in keys and tuple(keys) == path

@@ -1,17 +1,20 @@
-"""go-vcr cassettes (`version: 1` and `version: 2`, written by go-vcr v1–v4).
+"""go-vcr cassettes: `version: 1` (go-vcr v1 and v2) and `version: 2` (go-vcr v3 and v4).
 
-Wire facts: `code` is an integer beside a `status` string ("200 OK"); `duration` is a Go
-duration string ("1.02s"; v1 wrote integer nanoseconds); a request may have no `body` key;
-Bedrock event-stream bodies are `!!binary`.
+Wire facts (wire-formats.md section 0): `code` is an integer beside a `status` string
+("200 OK"); `duration` is Go's duration text ("1.02s", "594ms"), absent before go-vcr v1.1;
+a request may have no `body` key but a `form` of url-encoded values instead; Bedrock
+event-stream bodies are `!!binary`. Version 1 files start with `---`.
 """
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from ..model import Interaction, Request, Response
 from ..source import Source
-from .common import as_list, as_map, go_duration_ms, headers_from_map, item_lines, make_body
+from .common import (as_list, as_map, as_text, go_duration_ms, headers_from_map, item_lines,
+                     make_body, status_code)
 
 NAME = "go-vcr"
 
@@ -28,6 +31,13 @@ def sniff(tree: Any) -> bool:
     return not items or (isinstance(request, dict) and "url" in request)
 
 
+def _form(value: Any) -> str:
+    if not isinstance(value, dict):
+        return ""
+    return urlencode([(as_text(k), as_text(v)) for k, vs in value.items()
+                      for v in (vs if isinstance(vs, list) else [vs])])
+
+
 def read(tree: Any, source: Source) -> list[Interaction]:
     items = as_list(tree.get("interactions"), "interactions")
     lines = item_lines(source.text, "interactions")
@@ -38,25 +48,25 @@ def read(tree: Any, source: Source) -> list[Interaction]:
         resp = as_map(item.get("response"), f"interaction {index} response")
         req_headers = headers_from_map(req.get("headers"))
         resp_headers = headers_from_map(resp.get("headers"))
-        status = resp.get("code")
-        reason = str(resp.get("status") or "")
-        if not isinstance(status, int) and reason[:3].isdigit():
-            status = int(reason[:3])
+        reason = as_text(resp.get("status"))
+        status = status_code(resp.get("code"))
+        if status is None:
+            status = status_code(reason)
         if reason[:3].isdigit():
             reason = reason[3:].strip()
         body = req.get("body")
-        if body in (None, "") and req.get("form"):
-            body = "&".join(f"{k}={v}" for k, vs in req["form"].items() for v in as_list(vs, "form"))
+        if body in (None, ""):
+            body = _form(req.get("form")) or body
         result.append(Interaction(
             index=index,
             request=Request(
-                method=str(req.get("method") or "GET").upper(),
-                url=str(req.get("url") or ""),
+                method=as_text(req.get("method") or "GET").upper(),
+                url=as_text(req.get("url")),
                 headers=req_headers,
                 body=make_body(body, req_headers),
             ),
             response=Response(
-                status=status if isinstance(status, int) else None,
+                status=status,
                 reason=reason,
                 headers=resp_headers,
                 body=make_body(resp.get("body"), resp_headers),

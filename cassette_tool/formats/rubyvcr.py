@@ -1,8 +1,9 @@
-"""Ruby VCR cassettes (`http_interactions`, `recorded_with`).
+"""Ruby VCR cassettes (`http_interactions`, `recorded_with`), in YAML or JSON.
 
-Wire facts: bodies are `{encoding, string}` or `{encoding, base64_string}`; binary strings
-may carry Psych's local `!binary` tag; methods are lower-case; hosts are often replaced by
-placeholders such as `<OLLAMA_API_BASE>`.
+Wire facts: bodies are `{encoding, string}` or `{encoding, base64_string}` (VCR's
+`preserve_exact_body_bytes`); binary strings may carry Psych's local `!binary` tag;
+methods are lower-case; hosts are often replaced by placeholders such as
+`<OLLAMA_API_BASE>`; there is no duration, only `recorded_at`.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from typing import Any
 
 from ..model import Body, Headers, Interaction, Request, Response
 from ..source import Source
-from .common import as_list, as_map, base64_body, headers_from_map, item_lines, make_body
+from .common import (as_list, as_map, as_text, base64_body, headers_from_map, item_lines,
+                     json_item_lines, make_body, status_code)
 
 NAME = "ruby-vcr"
 
@@ -30,7 +32,10 @@ def _body(value: Any, headers: Headers) -> Body:
 
 def read(tree: Any, source: Source) -> list[Interaction]:
     items = as_list(tree.get("http_interactions"), "http_interactions")
-    lines = item_lines(source.text, "http_interactions")
+    if source.data.lstrip()[:1] == b"{":
+        lines = json_item_lines(source.data, ("http_interactions",))
+    else:
+        lines = item_lines(source.text, "http_interactions")
     result = []
     for index, item in enumerate(items):
         item = as_map(item, f"interaction {index}")
@@ -44,14 +49,14 @@ def read(tree: Any, source: Source) -> list[Interaction]:
         result.append(Interaction(
             index=index,
             request=Request(
-                method=str(req.get("method") or "get").upper(),
-                url=str(req.get("uri") or ""),
+                method=as_text(req.get("method") or "get").upper(),
+                url=as_text(req.get("uri")),
                 headers=req_headers,
                 body=_body(req.get("body"), req_headers),
             ),
             response=Response(
-                status=code if isinstance(code, int) else None,
-                reason=str(reason or ""),
+                status=status_code(code),
+                reason=as_text(reason),
                 headers=resp_headers,
                 body=_body(resp.get("body"), resp_headers),
             ),

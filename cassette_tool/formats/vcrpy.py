@@ -1,9 +1,11 @@
 """VCR.py / pytest-recording cassettes, with pydantic-ai's dialects.
 
 Wire facts: `version: 1` usually sits at the end; `response.body.string` may be `!!binary`
-gzip or brotli; pydantic-ai writes `parsed_body:` (the JSON as YAML) instead of `body:`
-and records realtime websocket sessions as `interactions: [{kind, direction, data}]`;
-OpenTelemetry's cassettes pretty-print JSON bodies.
+gzip or brotli (VCR.py keeps the compressed bytes unless `decode_compressed_response`);
+a request body is a plain string, `!!binary` or null; pydantic-ai writes `parsed_body:`
+(the JSON as YAML) instead of `body:`, and records realtime websocket sessions as
+`interactions: [{kind, direction, data}]` with no URL; OpenTelemetry's cassettes
+pretty-print JSON bodies.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from typing import Any
 
 from ..model import Body, Headers, Interaction, Request, Response, WsMessage
 from ..source import Source
-from .common import as_list, as_map, headers_from_map, item_lines, make_body
+from .common import (as_list, as_map, as_text, headers_from_map, item_lines, make_body,
+                     status_code, ws_direction)
 
 NAME = "vcrpy"
 
@@ -26,11 +29,14 @@ def sniff(tree: Any) -> bool:
     first = items[0]
     if not isinstance(first, dict):
         return False
-    if "direction" in first and "data" in first:
+    if _is_ws(first):
         return True
     request = first.get("request")
-    return isinstance(request, dict) and "uri" in request and (
-        "body" in request or "parsed_body" in request or "method" in request)
+    return isinstance(request, dict) and "uri" in request
+
+
+def _is_ws(item: Any) -> bool:
+    return isinstance(item, dict) and "direction" in item and "data" in item
 
 
 def _body(part: dict[str, Any], headers: Headers) -> Body:
@@ -42,48 +48,67 @@ def _body(part: dict[str, Any], headers: Headers) -> Body:
     return make_body(body, headers)
 
 
+def _status(value: Any) -> tuple[int | None, str]:
+    if isinstance(value, dict):
+        return status_code(value.get("code")), as_text(value.get("message"))
+    return status_code(value), ""  # a bare code, as some converters write it
+
+
 def read(tree: Any, source: Source) -> list[Interaction]:
     items = as_list(tree.get("interactions"), "interactions")
     lines = item_lines(source.text, "interactions")
     line_of = (lambda i: lines[i]) if len(lines) == len(items) else (lambda i: None)
-    if items and isinstance(items[0], dict) and "direction" in items[0]:
-        return [_websocket(items, tree, line_of(0))]
-    result = []
+    result: list[Interaction] = []
+    session: list[WsMessage] = []
+    session_line: int | None = None
     for index, item in enumerate(items):
-        item = as_map(item, f"interaction {index}")
-        req = as_map(item.get("request"), f"interaction {index} request")
-        resp = as_map(item.get("response"), f"interaction {index} response")
-        req_headers = headers_from_map(req.get("headers"))
-        resp_headers = headers_from_map(resp.get("headers"))
-        status = as_map(resp.get("status"), f"interaction {index} response status")
-        code = status.get("code")
-        result.append(Interaction(
-            index=index,
-            request=Request(
-                method=str(req.get("method") or "GET").upper(),
-                url=str(req.get("uri") or ""),
-                headers=req_headers,
-                body=_body(req, req_headers),
-            ),
-            response=Response(
-                status=code if isinstance(code, int) else None,
-                reason=str(status.get("message") or ""),
-                headers=resp_headers,
-                body=_body(resp, resp_headers),
-            ),
-            line=line_of(index),
-        ))
+        if _is_ws(item):
+            if not session:
+                session_line = line_of(index)
+            session.append(_ws_message(item))
+            continue
+        if session:  # websocket frames end where an HTTP interaction starts
+            result.append(_websocket(len(result), session, tree, session_line))
+            session = []
+        result.append(_http(len(result), item, line_of(index)))
+    if session:
+        result.append(_websocket(len(result), session, tree, session_line))
     return result
 
 
-def _websocket(items: list[Any], tree: dict[str, Any], line: int | None) -> Interaction:
-    messages = []
-    for item in items:
-        if not isinstance(item, dict):
-            continue
-        direction = "sent" if str(item.get("direction")) in ("sent", "send") else "received"
-        messages.append(WsMessage(direction=direction, data=item.get("data"),
-                                  kind=str(item.get("kind") or "message")))
-    url = str(tree.get("url") or tree.get("uri") or "")
-    return Interaction(index=0, request=Request(method="WEBSOCKET", url=url), response=None,
-                       websocket=tuple(messages), line=line)
+def _http(index: int, item: Any, line: int | None) -> Interaction:
+    item = as_map(item, f"interaction {index}")
+    req = as_map(item.get("request"), f"interaction {index} request")
+    resp = as_map(item.get("response"), f"interaction {index} response")
+    req_headers = headers_from_map(req.get("headers"))
+    resp_headers = headers_from_map(resp.get("headers"))
+    code, reason = _status(resp.get("status"))
+    return Interaction(
+        index=index,
+        request=Request(
+            method=as_text(req.get("method") or "GET").upper(),
+            url=as_text(req.get("uri")),
+            headers=req_headers,
+            body=_body(req, req_headers),
+        ),
+        response=Response(
+            status=code,
+            reason=reason,
+            headers=resp_headers,
+            body=_body(resp, resp_headers),
+        ),
+        line=line,
+    )
+
+
+def _ws_message(item: dict[str, Any]) -> WsMessage:
+    return WsMessage(direction=ws_direction(item.get("direction")), data=item.get("data"),
+                     kind=as_text(item.get("kind") or "message"))
+
+
+def _websocket(index: int, messages: list[WsMessage], tree: dict[str, Any],
+               line: int | None) -> Interaction:
+    # pydantic-ai does not record the socket's URL; a hand-edited file may add one on top.
+    url = as_text(tree.get("url") or tree.get("uri"))
+    return Interaction(index=index, request=Request(method="WEBSOCKET", url=url),
+                       response=None, websocket=tuple(messages), line=line)

@@ -15,7 +15,7 @@ from ..source import loads_json, try_json
 # Normalised finish reasons (wire-formats.md 1.3); the raw value is kept beside them.
 _FINISH = {
     "stop": "stop", "end_turn": "stop", "stop_sequence": "stop", "complete": "stop",
-    "eos": "stop", "finish_reason_unspecified": "stop",
+    "eos": "stop", "finish_reason_unspecified": "stop", "finish": "stop",  # Titan: FINISH
     "length": "length", "max_tokens": "length", "max_output_tokens": "length",
     "model_context_window_exceeded": "length",
     "tool_calls": "tool_calls", "function_call": "tool_calls", "tool_use": "tool_calls",

@@ -1,0 +1,200 @@
+"""source.py: reading files, safe YAML and JSON with positions, and body decoding."""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+from pathlib import Path
+
+import brotli
+import pytest
+
+import cassette_tool
+from cassette_tool import CassetteError, load
+from cassette_tool.source import (Source, decode_base64, decode_content, dump_json,
+                                  parse_json_document, parse_yaml, read_source)
+
+TEXT = b'{"id":"chatcmpl-1","choices":[{"message":{"content":"Rest it for 5 minutes."}}]}'
+
+
+def yaml(text: str) -> object:
+    return parse_yaml(Source("c.yaml", text.encode()))
+
+
+def yaml_error(text: str) -> CassetteError:
+    with pytest.raises(CassetteError) as caught:
+        yaml(text)
+    return caught.value
+
+
+# --- content-encoding --------------------------------------------------------------------
+
+def test_gzip_body_is_decoded() -> None:
+    assert decode_content(gzip.compress(TEXT), "gzip") == (TEXT, ("gzip",))
+
+
+def test_brotli_body_is_decoded() -> None:
+    assert decode_content(brotli.compress(TEXT), "br") == (TEXT, ("br",))
+
+
+def test_deflate_body_is_decoded_zlib_wrapped_or_raw() -> None:
+    # quirk: RFC 9110 deflate is zlib-wrapped, but some servers send raw deflate
+    raw = zlib.compressobj(wbits=-zlib.MAX_WBITS)
+    raw_deflate = raw.compress(TEXT) + raw.flush()
+    assert decode_content(zlib.compress(TEXT), "deflate") == (TEXT, ("deflate",))
+    assert decode_content(raw_deflate, "deflate") == (TEXT, ("deflate",))
+
+
+def test_header_says_gzip_but_body_was_stored_decoded() -> None:
+    # quirk: VCR.py decode_compressed_response, Polly and cassetter keep the header
+    for encoding in ("gzip", "br", "deflate", "zstd"):
+        assert decode_content(TEXT, encoding) == (TEXT, ())
+
+
+def test_gzip_without_a_header_is_sniffed_by_its_magic_bytes() -> None:
+    assert decode_content(gzip.compress(TEXT), None) == (TEXT, ("gzip",))
+
+
+def test_encodings_are_undone_last_applied_first() -> None:
+    twice = gzip.compress(zlib.compress(TEXT))
+    assert decode_content(twice, "deflate, gzip") == (TEXT, ("gzip", "deflate"))
+
+
+def test_truncated_gzip_keeps_the_text_up_to_the_cut() -> None:
+    long_text = b"data: {\"delta\": \"word\"}\n\n" * 400
+    cut = gzip.compress(long_text)[:60]
+    data, notes = decode_content(cut, "gzip")
+    assert notes == ("gzip (stream truncated)",)
+    assert data and long_text.startswith(data)
+
+
+def test_concatenated_gzip_members_are_all_read() -> None:
+    assert decode_content(gzip.compress(b"ab") + gzip.compress(b"cd"), "gzip") == (
+        b"abcd", ("gzip",))
+
+
+def test_undecodable_binary_body_is_kept_with_a_note() -> None:
+    data, notes = decode_content(b"\x00\x01\x02\x03", "br")
+    assert data == b"\x00\x01\x02\x03"
+    assert notes == ("could not decode br: no complete block",)
+    assert decode_content(b"\x89PNG\x00", "compress")[1] == (
+        "could not decode compress: unknown content-encoding 'compress'",)
+
+
+def test_identity_and_empty_encodings_change_nothing() -> None:
+    assert decode_content(TEXT, "identity") == (TEXT, ())
+    assert decode_content(TEXT, "") == (TEXT, ())
+    assert decode_content(b"", "gzip") == (b"", ())
+
+
+# --- base64 ------------------------------------------------------------------------------
+
+def test_base64_with_line_breaks_and_without_padding() -> None:
+    assert decode_base64("aGVs\nbG8=\n") == b"hello"
+    assert decode_base64(b"aGVsbG8") == b"hello"
+
+
+def test_base64_errors_name_the_problem() -> None:
+    with pytest.raises(ValueError, match=r"invalid base64: unexpected b'!' at offset 4"):
+        decode_base64("aGVs!bG8=")
+    with pytest.raises(ValueError, match="truncated"):
+        decode_base64("aGVsb")
+
+
+# --- YAML --------------------------------------------------------------------------------
+
+def test_yaml_syntax_error_gives_line_and_column() -> None:
+    error = yaml_error("interactions:\n- request:\n    method: [POST\n")
+    assert (error.path, error.line, error.column) == ("c.yaml", 4, 1)
+    assert error.message.startswith("invalid YAML: ")
+    assert str(error).startswith("c.yaml:4:1: invalid YAML")
+
+
+def test_yaml_mapping_error_points_at_the_value() -> None:
+    error = yaml_error("version: 1\nuri: a: b\n")
+    assert (error.line, error.column) == (2, 7)
+
+
+def test_ruby_binary_tag_and_pyyaml_binary_tag_give_bytes() -> None:
+    # quirk: Ruby's Psych writes `!binary`, PyYAML `!!binary`
+    assert yaml("a: !binary |-\n  aGVsbG8=\nb: !!binary aGk=\n") == {"a": b"hello", "b": b"hi"}
+
+
+def test_bad_binary_value_is_a_yaml_error_with_position() -> None:
+    error = yaml_error("body:\n  string: !!binary |\n    @@@@\n")
+    assert error.line == 2 and "bad !!binary value: invalid base64" in error.message
+
+
+def test_python_object_tags_are_refused_and_never_constructed() -> None:
+    text = ("interactions:\n- request: !!python/object/apply:builtins.exec\n"
+            "  - \"import cassette_tool; cassette_tool.PWNED = True\"\n")
+    error = yaml_error(text)
+    assert not hasattr(cassette_tool, "PWNED")
+    assert error.message == ("refusing the YAML tag !!python/object/apply:builtins.exec: cassette "
+                             "never builds objects from a file (only plain data and !!binary)")
+    assert error.line == 2
+
+
+def test_ruby_object_tags_are_refused_too() -> None:
+    error = yaml_error("http_interactions:\n- !ruby/object:VCR::HTTPInteraction {}\n")
+    assert error.message.startswith("refusing the YAML tag !ruby/object:VCR::HTTPInteraction")
+
+
+def test_python2_string_tags_are_plain_strings() -> None:
+    # quirk: VCR.py cassettes written under Python 2 tag strings !!python/unicode
+    assert yaml("a: !!python/unicode 'caf\\xe9'\nb: !!python/str x\n") == {"a": "caf\\xe9", "b": "x"}
+
+
+def test_unquoted_dates_stay_text() -> None:
+    assert yaml("recorded_at: 2025-06-20T09:12:44Z\nday: 2025-06-20\n") == {
+        "recorded_at": "2025-06-20T09:12:44Z", "day": "2025-06-20"}
+
+
+def test_yaml_only_shapes_still_dump_as_json() -> None:
+    assert dump_json({(1, 2): {3}, "b": b"x"}) == '{"(1, 2)":[3],"b":"x"}'
+
+
+# --- JSON --------------------------------------------------------------------------------
+
+def test_json_error_gives_line_and_column() -> None:
+    with pytest.raises(CassetteError) as caught:
+        parse_json_document(Source("c.json", b'[\n  {"scope": "x",\n   "method" "POST"}\n]\n'))
+    error = caught.value
+    assert (error.line, error.column) == (3, 13)
+    assert error.message.startswith("invalid JSON: ")
+
+
+def test_json_with_a_byte_order_mark_parses() -> None:
+    assert parse_json_document(Source("c.json", b'\xef\xbb\xbf{"log": {}}')) == {"log": {}}
+
+
+# --- files -------------------------------------------------------------------------------
+
+def test_missing_file_and_directory_are_one_line_errors(tmp_path: Path) -> None:
+    with pytest.raises(CassetteError, match="no such file"):
+        read_source(tmp_path / "absent.yaml")
+    with pytest.raises(CassetteError, match="is a directory"):
+        read_source(tmp_path)
+
+
+def test_load_reports_a_broken_json_cassette_with_its_position(tmp_path: Path) -> None:
+    path = tmp_path / "recording.har"
+    path.write_text('{\n  "log": {\n    "entries": [\n      {"request": }\n')
+    with pytest.raises(CassetteError) as caught:
+        load(path)
+    assert str(caught.value).startswith(f"{path}:4:")
+    assert "\n" not in str(caught.value)
+
+
+def test_yaml_flow_mapping_starting_with_a_brace_is_read_as_yaml(tmp_path: Path) -> None:
+    path = tmp_path / "flow.yaml"
+    path.write_text("{version: 1, interactions: [{request: {method: GET, uri: 'https://x.test/'},"
+                    " response: {status: {code: 204, message: No Content}}}]}\n")
+    cassette = load(path)
+    assert cassette.format == "vcrpy"
+    assert cassette.interactions[0].response is not None
+    assert cassette.interactions[0].response.status == 204
+
+
+def test_a_list_as_a_mapping_key_is_a_yaml_error() -> None:
+    assert yaml_error("? [1, [2]]\n: x\n").message.startswith("invalid YAML: ")
