@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
-from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Optional
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -19,13 +19,13 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=N
 _state = {"debug": False}
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     text = "text"
     json = "json"
     markdown = "markdown"
 
 
-class Color(str, Enum):
+class Color(StrEnum):
     auto = "auto"
     always = "always"
     never = "never"
@@ -41,7 +41,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _main(
-    version: Annotated[Optional[bool], typer.Option(
+    version: Annotated[bool | None, typer.Option(
         "--version", callback=_version, is_eager=True, help="Print the version.")] = None,
     debug: Annotated[bool, typer.Option(help="Show tracebacks of internal errors.")] = False,
 ) -> None:
@@ -54,12 +54,13 @@ def show(
     format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
     raw: Annotated[bool, typer.Option(
         help="Also show headers and bodies as recorded (decoded).")] = False,
-    interaction: Annotated[Optional[int], typer.Option(
+    interaction: Annotated[int | None, typer.Option(
         "--interaction", "-i", help="Show only the interaction with this index.")] = None,
     color: Annotated[Color, typer.Option(help="Colour output.")] = Color.auto,
-    pager: Annotated[Optional[bool], typer.Option(
-        "--pager/--no-pager", help="Page long output (default: when stdout is a terminal).")] = None,
-    width: Annotated[Optional[int], typer.Option(help="Line width (default: the terminal's).")] = None,
+    pager: Annotated[bool | None, typer.Option(
+        "--pager/--no-pager",
+        help="Page long output (default: when stdout is a terminal).")] = None,
+    width: Annotated[int | None, typer.Option(help="Line width (default: the terminal's).")] = None,
 ) -> None:
     """Show each cassette as a conversation: prompt, reassembled reply, usage and cost."""
     from .load import expand_paths, load

@@ -159,7 +159,8 @@ class Reply:
     reasoning: str = ""
     tool_calls: tuple[ToolCall, ...] = ()
     refusal: str | None = None
-    finish_reason: str | None = None  # normalised: stop, length, tool_calls, content_filter, error, other
+    # Normalised: stop, length, tool_calls, content_filter, error or other.
+    finish_reason: str | None = None
     native_finish_reason: str | None = None
     error: ApiError | None = None
     # Why the reply could not be rebuilt in full (truncated stream, bad frame, …).

@@ -80,13 +80,11 @@ def _binary(constructor: Any, node: Any) -> bytes:
 
 
 def _refuse(constructor: Any, node: Any) -> Any:
-    from ruamel.yaml.constructor import ConstructorError
-
     tag = str(node.tag).replace("tag:yaml.org,2002:", "!!")
-    error = ConstructorError(None, None, f"refusing the YAML tag {tag}: cassette never builds "
-                             "objects from a file (only plain data and !!binary)", node.start_mark)
-    setattr(error, "refused_tag", True)  # parse_yaml reports it without "invalid YAML"
-    raise error
+    mark = node.start_mark
+    # Not a YAML error: the file is well-formed, we just will not build what it asks for.
+    raise CassetteError(f"refusing the YAML tag {tag}: cassette never builds objects from a "
+                        "file (only plain data and !!binary)", None, mark.line + 1, mark.column + 1)
 
 
 def uses_c_parser() -> bool:
@@ -104,8 +102,9 @@ def parse_yaml(source: Source) -> Any:
         line = mark.line + 1 if mark is not None else None
         column = mark.column + 1 if mark is not None else None
         problem = _one_line(exc.problem or exc.context or "invalid YAML")
-        message = problem if getattr(exc, "refused_tag", False) else f"invalid YAML: {problem}"
-        raise CassetteError(message, source.path, line, column) from exc
+        raise CassetteError(f"invalid YAML: {problem}", source.path, line, column) from exc
+    except CassetteError as exc:
+        raise exc.with_path(source.path) from None
     except (YAMLError, ValueError, TypeError) as exc:  # TypeError: a list as a mapping key
         raise CassetteError(f"invalid YAML: {_one_line(exc)}", source.path) from exc
     except RecursionError as exc:

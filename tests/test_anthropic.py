@@ -4,18 +4,32 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import corpus_or_skip, sample
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cassette_tool import load
 from cassette_tool.errors import CassetteError
 from cassette_tool.load import expand_paths
-from cassette_tool.model import (ApiError, Body, Cost, Exchange, Interaction, MediaPart,
-                                 Message, ReasoningPart, Request, Response, TextPart, Tool,
-                                 ToolCall, ToolResult, Usage)
+from cassette_tool.model import (
+    ApiError,
+    Body,
+    Cost,
+    Exchange,
+    Interaction,
+    MediaPart,
+    Message,
+    ReasoningPart,
+    Request,
+    Response,
+    TextPart,
+    Tool,
+    ToolCall,
+    ToolResult,
+    Usage,
+)
 from cassette_tool.pricing import price
 from cassette_tool.providers import anthropic, read_exchange
-from conftest import corpus_or_skip, sample
 
 MESSAGES = "https://api.anthropic.com/v1/messages"
 VERTEX = ("https://us-east5-aiplatform.googleapis.com/v1/projects/p/locations/us-east5/"

@@ -1,16 +1,30 @@
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import corpus_or_skip, sample
 
 from cassette_tool import load
 from cassette_tool.eventstream import encode
 from cassette_tool.load import expand_paths
-from cassette_tool.model import (ApiError, Body, Exchange, Interaction, MediaPart, Message,
-                                 ReasoningPart, Request, Response, TextPart, Tool, ToolCall,
-                                 ToolResult, Usage)
+from cassette_tool.model import (
+    ApiError,
+    Body,
+    Exchange,
+    Interaction,
+    MediaPart,
+    Message,
+    ReasoningPart,
+    Request,
+    Response,
+    TextPart,
+    Tool,
+    ToolCall,
+    ToolResult,
+    Usage,
+)
 from cassette_tool.providers import bedrock_converse, read_exchange
-from conftest import corpus_or_skip, sample
 
 HOST = "https://bedrock-runtime.us-east-1.amazonaws.com"
 STREAM_URL = f"{HOST}/model/us.anthropic.claude-haiku-4-5-20251001-v1%3A0/converse-stream"
@@ -467,7 +481,7 @@ def test_corpus_converse_interactions() -> None:
     root = corpus_or_skip()
     seen = 0
     for path in expand_paths([str(root)]):
-        if "converse" not in open(path, "rb").read().decode("utf-8", "replace"):
+        if b"converse" not in Path(path).read_bytes():
             continue
         for found in load(path, priced=False).exchanges:
             if found.api != "bedrock-converse":

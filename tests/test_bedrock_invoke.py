@@ -4,6 +4,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import corpus_or_skip, sample
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -11,10 +12,20 @@ from cassette_tool import load
 from cassette_tool.errors import CassetteError
 from cassette_tool.eventstream import encode
 from cassette_tool.load import expand_paths
-from cassette_tool.model import (ApiError, Body, Exchange, Interaction, Message, Request,
-                                 Response, TextPart, ToolCall, ToolResult, Usage)
+from cassette_tool.model import (
+    ApiError,
+    Body,
+    Exchange,
+    Interaction,
+    Message,
+    Request,
+    Response,
+    TextPart,
+    ToolCall,
+    ToolResult,
+    Usage,
+)
 from cassette_tool.providers import bedrock_invoke, read_exchange
-from conftest import corpus_or_skip, sample
 
 HOST = "https://bedrock-runtime.us-east-1.amazonaws.com"
 CLAUDE = f"{HOST}/model/us.anthropic.claude-haiku-4-5-20251001-v1%3A0/invoke-with-response-stream"

@@ -7,12 +7,23 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+from conftest import corpus_or_skip, http_interaction, sample
 
 from cassette_tool import CassetteError, load
-from cassette_tool.model import (ApiError, Exchange, Interaction, MediaPart, Message,
-                                 ReasoningPart, TextPart, Tool, ToolCall, ToolResult, Usage)
+from cassette_tool.model import (
+    ApiError,
+    Exchange,
+    Interaction,
+    MediaPart,
+    Message,
+    ReasoningPart,
+    TextPart,
+    Tool,
+    ToolCall,
+    ToolResult,
+    Usage,
+)
 from cassette_tool.providers import cohere, read_exchange
-from conftest import corpus_or_skip, http_interaction, sample
 
 URL = "https://api.cohere.com/v2/chat"
 CHAT = {"model": "command-a-03-2025", "messages": [{"role": "user", "content": "hi"}],

@@ -1,7 +1,6 @@
 import struct
 import zlib
-
-import pytest
+from pathlib import Path
 
 from cassette_tool.eventstream import decode, encode, looks_like_eventstream
 
@@ -145,15 +144,16 @@ def test_looks_like_eventstream() -> None:
 
 
 def test_recorded_bedrock_streams_decode_cleanly_and_re_encode_byte_for_byte() -> None:
+    from conftest import corpus_or_skip
+
     from cassette_tool import formats
     from cassette_tool.load import expand_paths
     from cassette_tool.source import read_source
-    from conftest import corpus_or_skip
 
     root = corpus_or_skip()
     checked = 0
     for path in expand_paths([str(root)]):
-        if b"amazon.eventstream" not in open(path, "rb").read():
+        if b"amazon.eventstream" not in Path(path).read_bytes():
             continue
         for interaction in formats.parse(read_source(path))[1]:
             response = interaction.response

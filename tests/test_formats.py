@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 from pathlib import Path
@@ -9,16 +10,25 @@ from typing import Any
 
 import orjson
 import pytest
+from conftest import SAMPLES, sample
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cassette_tool import CassetteError, load
 from cassette_tool.formats import FORMATS, cassetter, govcr, har, httprr, nock, parse, vcrpy
 from cassette_tool.formats.common import go_duration_ms, item_lines, json_item_lines
-from cassette_tool.model import (Cassette, Interaction, MediaPart, Message, TextPart, Tool,
-                                 ToolCall, ToolResult, Usage)
+from cassette_tool.model import (
+    Cassette,
+    Interaction,
+    MediaPart,
+    Message,
+    TextPart,
+    Tool,
+    ToolCall,
+    ToolResult,
+    Usage,
+)
 from cassette_tool.source import Source
-from conftest import SAMPLES, sample
 
 FORMAT_OF_FOLDER = {"go-vcr": "go-vcr", "vcrpy": "vcrpy", "ruby-vcr": "ruby-vcr",
                     "cassetter": "cassetter", "har": "har", "nock": "nock", "httprr": "httprr"}
@@ -506,7 +516,5 @@ def test_readers_raise_only_cassette_errors_on_odd_trees(skeleton: Any, value: A
 @settings(max_examples=200)
 @given(st.binary(max_size=200))
 def test_httprr_reader_raises_only_cassette_errors_on_odd_bytes(tail: bytes) -> None:
-    try:
+    with contextlib.suppress(CassetteError):
         httprr.read(None, Source("odd.httprr", httprr.MAGIC + tail))
-    except CassetteError:
-        pass

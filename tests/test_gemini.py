@@ -3,14 +3,27 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import corpus_or_skip, sample
 
 from cassette_tool import load
 from cassette_tool.load import expand_paths
-from cassette_tool.model import (ApiError, Body, Exchange, Interaction, MediaPart, Message,
-                                 ReasoningPart, Request, Response, TextPart, Tool, ToolCall,
-                                 ToolResult, Usage)
+from cassette_tool.model import (
+    ApiError,
+    Body,
+    Exchange,
+    Interaction,
+    MediaPart,
+    Message,
+    ReasoningPart,
+    Request,
+    Response,
+    TextPart,
+    Tool,
+    ToolCall,
+    ToolResult,
+    Usage,
+)
 from cassette_tool.providers import gemini, read_exchange
-from conftest import corpus_or_skip, sample
 
 STUDIO = "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash"
 VERTEX = ("https://us-central1-aiplatform.googleapis.com/v1/projects/p/locations/us-central1"

@@ -7,12 +7,23 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+from conftest import corpus_or_skip, http_interaction, sample
 
 from cassette_tool import CassetteError, load
-from cassette_tool.model import (ApiError, Exchange, Interaction, MediaPart, Message,
-                                 ReasoningPart, TextPart, Tool, ToolCall, ToolResult, Usage)
+from cassette_tool.model import (
+    ApiError,
+    Exchange,
+    Interaction,
+    MediaPart,
+    Message,
+    ReasoningPart,
+    TextPart,
+    Tool,
+    ToolCall,
+    ToolResult,
+    Usage,
+)
 from cassette_tool.providers import ollama, read_exchange
-from conftest import corpus_or_skip, http_interaction, sample
 
 CHAT_URL = "http://localhost:11434/api/chat"
 CHAT = {"model": "qwen3:8b", "messages": [{"role": "user", "content": "hi"}]}

@@ -8,12 +8,23 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from conftest import corpus_or_skip, http_interaction, sample
 
 from cassette_tool import expand_paths, load
-from cassette_tool.model import (Body, Exchange, Interaction, MediaPart, Message, ReasoningPart,
-                                 TextPart, Tool, ToolCall, ToolResult, Usage)
+from cassette_tool.model import (
+    Body,
+    Exchange,
+    Interaction,
+    MediaPart,
+    Message,
+    ReasoningPart,
+    TextPart,
+    Tool,
+    ToolCall,
+    ToolResult,
+    Usage,
+)
 from cassette_tool.providers import openai_responses, read_exchange
-from conftest import corpus_or_skip, http_interaction, sample
 
 URL = "https://api.openai.com/v1/responses"
 REQUEST = {"model": "gpt-5-mini", "input": "hi", "stream": True}

@@ -3,8 +3,9 @@
 import json
 from decimal import Decimal
 
-from cassette_tool import load
 from conftest import corpus_or_skip
+
+from cassette_tool import load
 
 
 def seed_path() -> str:

@@ -11,8 +11,15 @@ import pytest
 
 import cassette_tool
 from cassette_tool import CassetteError, load
-from cassette_tool.source import (Source, decode_base64, decode_content, dump_json,
-                                  parse_json_document, parse_yaml, read_source)
+from cassette_tool.source import (
+    Source,
+    decode_base64,
+    decode_content,
+    dump_json,
+    parse_json_document,
+    parse_yaml,
+    read_source,
+)
 
 TEXT = b'{"id":"chatcmpl-1","choices":[{"message":{"content":"Rest it for 5 minutes."}}]}'
 

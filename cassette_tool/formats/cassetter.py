@@ -12,8 +12,18 @@ from typing import Any
 
 from ..model import Body, Headers, Interaction, Request, Response, WsMessage
 from ..source import Source, dump_json, try_json
-from .common import (as_list, as_map, as_text, headers_from_map, hex_body, item_lines,
-                     make_body, standard_reason, status_code, ws_direction)
+from .common import (
+    as_list,
+    as_map,
+    as_text,
+    headers_from_map,
+    hex_body,
+    item_lines,
+    make_body,
+    standard_reason,
+    status_code,
+    ws_direction,
+)
 
 NAME = "cassetter"
 BODY_TYPES = ("json", "text", "binary", "none")

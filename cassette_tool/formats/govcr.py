@@ -13,8 +13,16 @@ from urllib.parse import urlencode
 
 from ..model import Interaction, Request, Response
 from ..source import Source
-from .common import (as_list, as_map, as_text, go_duration_ms, headers_from_map, item_lines,
-                     make_body, status_code)
+from .common import (
+    as_list,
+    as_map,
+    as_text,
+    go_duration_ms,
+    headers_from_map,
+    item_lines,
+    make_body,
+    status_code,
+)
 
 NAME = "go-vcr"
 

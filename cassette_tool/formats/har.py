@@ -14,8 +14,15 @@ from urllib.parse import urlencode
 
 from ..model import Body, Headers, Interaction, Request, Response
 from ..source import Source, decode_base64, try_json
-from .common import (as_list, as_map, as_text, headers_from_pairs, json_item_lines, make_body,
-                     status_code)
+from .common import (
+    as_list,
+    as_map,
+    as_text,
+    headers_from_pairs,
+    json_item_lines,
+    make_body,
+    status_code,
+)
 
 NAME = "har"
 

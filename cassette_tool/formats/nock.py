@@ -13,8 +13,16 @@ from typing import Any
 
 from ..model import Body, Headers, Interaction, Request, Response, header_value
 from ..source import Source
-from .common import (as_map, as_text, headers_from_map, hex_body, json_item_lines, make_body,
-                     standard_reason, status_code)
+from .common import (
+    as_map,
+    as_text,
+    headers_from_map,
+    hex_body,
+    json_item_lines,
+    make_body,
+    standard_reason,
+    status_code,
+)
 
 NAME = "nock"
 _HEX = re.compile(r"(?:[0-9a-fA-F]{2})+")

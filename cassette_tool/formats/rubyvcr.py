@@ -12,8 +12,17 @@ from typing import Any
 
 from ..model import Body, Headers, Interaction, Request, Response
 from ..source import Source
-from .common import (as_list, as_map, as_text, base64_body, headers_from_map, item_lines,
-                     json_item_lines, make_body, status_code)
+from .common import (
+    as_list,
+    as_map,
+    as_text,
+    base64_body,
+    headers_from_map,
+    item_lines,
+    json_item_lines,
+    make_body,
+    status_code,
+)
 
 NAME = "ruby-vcr"
 

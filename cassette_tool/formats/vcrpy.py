@@ -14,8 +14,16 @@ from typing import Any
 
 from ..model import Body, Headers, Interaction, Request, Response, WsMessage
 from ..source import Source
-from .common import (as_list, as_map, as_text, headers_from_map, item_lines, make_body,
-                     status_code, ws_direction)
+from .common import (
+    as_list,
+    as_map,
+    as_text,
+    headers_from_map,
+    item_lines,
+    make_body,
+    status_code,
+    ws_direction,
+)
 
 NAME = "vcrpy"
 

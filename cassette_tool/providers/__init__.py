@@ -8,8 +8,16 @@ from types import ModuleType
 from typing import Any, Protocol
 
 from ..model import Exchange, Interaction
-from . import (anthropic, bedrock_converse, bedrock_invoke, cohere, gemini, ollama, openai_chat,
-               openai_responses)
+from . import (
+    anthropic,
+    bedrock_converse,
+    bedrock_invoke,
+    cohere,
+    gemini,
+    ollama,
+    openai_chat,
+    openai_responses,
+)
 from .common import body_json
 
 
@@ -64,4 +72,5 @@ def read_exchange(interaction: Interaction) -> Exchange | None:
     if found is None:
         return None
     module, body = found
-    return module.read(interaction, body, is_streamed(interaction, body))
+    exchange: Exchange = module.read(interaction, body, is_streamed(interaction, body))
+    return exchange

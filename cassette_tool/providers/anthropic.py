@@ -17,12 +17,37 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from ..model import (ApiError, Exchange, Interaction, MediaPart, Message, Part, Prompt,
-                     ReasoningPart, Reply, Response, TextPart, Tool, ToolCall, ToolResult, Usage)
+from ..model import (
+    ApiError,
+    Exchange,
+    Interaction,
+    MediaPart,
+    Message,
+    Part,
+    Prompt,
+    ReasoningPart,
+    Reply,
+    Response,
+    TextPart,
+    Tool,
+    ToolCall,
+    ToolResult,
+    Usage,
+)
 from ..source import try_json
 from ..sse import looks_like_sse, parse_sse
-from .common import (as_int, body_json, dig, error_from, media_from_base64, normalize_finish,
-                     parse_arguments, pick_params, provider_of, stream_error)
+from .common import (
+    as_int,
+    body_json,
+    dig,
+    error_from,
+    media_from_base64,
+    normalize_finish,
+    parse_arguments,
+    pick_params,
+    provider_of,
+    stream_error,
+)
 
 API = "anthropic"
 PARAMS = ("max_tokens", "max_tokens_to_sample", "temperature", "top_p", "top_k", "stream",

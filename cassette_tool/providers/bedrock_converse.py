@@ -15,12 +15,35 @@ from typing import Any
 from urllib.parse import unquote
 
 from ..eventstream import Frame, decode
-from ..model import (ApiError, Exchange, Interaction, MediaPart, Message, Part, Prompt,
-                     ReasoningPart, Reply, Response, TextPart, Tool, ToolCall, ToolResult,
-                     Usage)
+from ..model import (
+    ApiError,
+    Exchange,
+    Interaction,
+    MediaPart,
+    Message,
+    Part,
+    Prompt,
+    ReasoningPart,
+    Reply,
+    Response,
+    TextPart,
+    Tool,
+    ToolCall,
+    ToolResult,
+    Usage,
+)
 from ..source import dump_json, try_json
-from .common import (as_int, body_json, dig, error_from, media_from_base64, normalize_finish,
-                     parse_arguments, pick_params, text_content)
+from .common import (
+    as_int,
+    body_json,
+    dig,
+    error_from,
+    media_from_base64,
+    normalize_finish,
+    parse_arguments,
+    pick_params,
+    text_content,
+)
 
 API = "bedrock-converse"
 PROVIDER = "bedrock"

@@ -17,12 +17,32 @@ from typing import Any
 from urllib.parse import unquote
 
 from ..eventstream import Frame, decode, looks_like_eventstream
-from ..model import (ApiError, Exchange, Interaction, Message, Part, Prompt, Reply, Response,
-                     TextPart, Tool, ToolCall, ToolResult, Usage)
+from ..model import (
+    ApiError,
+    Exchange,
+    Interaction,
+    Message,
+    Part,
+    Prompt,
+    Reply,
+    Response,
+    TextPart,
+    Tool,
+    ToolCall,
+    ToolResult,
+    Usage,
+)
 from ..source import try_json
 from . import anthropic
-from .common import (as_int, body_json, dig, error_from, normalize_finish, parse_arguments,
-                     pick_params)
+from .common import (
+    as_int,
+    body_json,
+    dig,
+    error_from,
+    normalize_finish,
+    parse_arguments,
+    pick_params,
+)
 
 API = "bedrock-invoke"
 PROVIDER = "bedrock"

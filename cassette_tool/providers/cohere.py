@@ -11,12 +11,36 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from ..model import (ApiError, Exchange, Interaction, MediaPart, Message, Part, Prompt,
-                     ReasoningPart, Reply, TextPart, Tool, ToolCall, ToolResult, Usage)
+from ..model import (
+    ApiError,
+    Exchange,
+    Interaction,
+    MediaPart,
+    Message,
+    Part,
+    Prompt,
+    ReasoningPart,
+    Reply,
+    TextPart,
+    Tool,
+    ToolCall,
+    ToolResult,
+    Usage,
+)
 from ..source import dump_json, try_json
 from ..sse import parse_sse
-from .common import (as_int, body_json, dig, error_from, host_of, media_from_url, normalize_finish,
-                     parse_arguments, pick_params, text_content)
+from .common import (
+    as_int,
+    body_json,
+    dig,
+    error_from,
+    host_of,
+    media_from_url,
+    normalize_finish,
+    parse_arguments,
+    pick_params,
+    text_content,
+)
 
 API = "cohere"
 PARAMS = ("temperature", "max_tokens", "p", "k", "seed", "stop_sequences", "stream",

@@ -15,13 +15,35 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import unquote
 
-from ..model import (ApiError, Exchange, Interaction, MediaPart, Message, Part, Prompt,
-                     ReasoningPart, Reply, Response, TextPart, Tool, ToolCall, ToolResult,
-                     Usage)
+from ..model import (
+    ApiError,
+    Exchange,
+    Interaction,
+    MediaPart,
+    Message,
+    Part,
+    Prompt,
+    ReasoningPart,
+    Reply,
+    Response,
+    TextPart,
+    Tool,
+    ToolCall,
+    ToolResult,
+    Usage,
+)
 from ..source import dump_json, try_json
 from ..sse import looks_like_sse, parse_sse
-from .common import (as_int, body_json, error_from, media_from_base64, normalize_finish,
-                     parse_arguments, provider_of, stream_error)
+from .common import (
+    as_int,
+    body_json,
+    error_from,
+    media_from_base64,
+    normalize_finish,
+    parse_arguments,
+    provider_of,
+    stream_error,
+)
 
 API = "gemini"
 

@@ -11,11 +11,32 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from ..model import (ApiError, Exchange, Interaction, Message, Part, Prompt, ReasoningPart,
-                     Reply, TextPart, Tool, ToolCall, ToolResult, Usage)
+from ..model import (
+    ApiError,
+    Exchange,
+    Interaction,
+    Message,
+    Part,
+    Prompt,
+    ReasoningPart,
+    Reply,
+    TextPart,
+    Tool,
+    ToolCall,
+    ToolResult,
+    Usage,
+)
 from ..source import try_json
-from .common import (as_int, error_from, media_from_base64, normalize_finish,
-                     parse_arguments, pick_params, stream_error, text_content)
+from .common import (
+    as_int,
+    error_from,
+    media_from_base64,
+    normalize_finish,
+    parse_arguments,
+    pick_params,
+    stream_error,
+    text_content,
+)
 
 API = "ollama"
 _PATHS = ("/api/chat", "/api/generate")

@@ -8,13 +8,40 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..model import (ApiError, Exchange, Interaction, MediaPart, Message, Part, Prompt,
-                     ReasoningPart, Reply, TextPart, Tool, ToolCall, ToolResult, Usage)
+from ..model import (
+    ApiError,
+    Exchange,
+    Interaction,
+    MediaPart,
+    Message,
+    Part,
+    Prompt,
+    ReasoningPart,
+    Reply,
+    TextPart,
+    Tool,
+    ToolCall,
+    ToolResult,
+    Usage,
+)
 from ..source import try_json
 from ..sse import parse_sse
-from .common import (as_int, body_json, dig, error_from, host_of, media_from_base64,
-                     media_from_url, normalize_finish, parse_arguments, pick_params,
-                     provider_of, reported_cost, stream_error, text_content)
+from .common import (
+    as_int,
+    body_json,
+    dig,
+    error_from,
+    host_of,
+    media_from_base64,
+    media_from_url,
+    normalize_finish,
+    parse_arguments,
+    pick_params,
+    provider_of,
+    reported_cost,
+    stream_error,
+    text_content,
+)
 
 API = "openai-chat"
 PARAMS = ("temperature", "top_p", "max_tokens", "max_completion_tokens", "stream",

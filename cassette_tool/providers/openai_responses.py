@@ -17,13 +17,39 @@ from copy import deepcopy
 from dataclasses import replace
 from typing import Any
 
-from ..model import (ApiError, Exchange, Interaction, MediaPart, Message, Part, Prompt,
-                     ReasoningPart, Reply, TextPart, Tool, ToolCall, ToolResult, Usage)
+from ..model import (
+    ApiError,
+    Exchange,
+    Interaction,
+    MediaPart,
+    Message,
+    Part,
+    Prompt,
+    ReasoningPart,
+    Reply,
+    TextPart,
+    Tool,
+    ToolCall,
+    ToolResult,
+    Usage,
+)
 from ..source import try_json
 from ..sse import parse_sse
-from .common import (as_int, body_json, dig, error_from, media_from_base64, media_from_url,
-                     normalize_finish, parse_arguments, pick_params, provider_of, stream_error,
-                     text_content, reported_cost)
+from .common import (
+    as_int,
+    body_json,
+    dig,
+    error_from,
+    media_from_base64,
+    media_from_url,
+    normalize_finish,
+    parse_arguments,
+    pick_params,
+    provider_of,
+    reported_cost,
+    stream_error,
+    text_content,
+)
 
 API = "openai-responses"
 PARAMS = ("max_output_tokens", "temperature", "top_p", "tool_choice", "parallel_tool_calls",

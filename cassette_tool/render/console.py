@@ -7,14 +7,27 @@ from decimal import Decimal
 from typing import Any
 
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
-from rich.segment import Segment
 from rich.rule import Rule
+from rich.segment import Segment
 from rich.text import Text
 
 from ..errors import CassetteError
-from ..model import (Body, Cassette, Exchange, Interaction, MediaPart, Message, Part,
-                     ReasoningPart, TextPart, ToolCall, ToolResult, Usage)
+from ..model import (
+    Body,
+    Cassette,
+    Exchange,
+    Interaction,
+    MediaPart,
+    Message,
+    Part,
+    ReasoningPart,
+    TextPart,
+    ToolCall,
+    ToolResult,
+    Usage,
+)
 from ..source import dump_json, text_of, try_json
+
 
 class Indent:
     """Indents a renderable (wrapped lines included) without padding lines on the right,
@@ -140,7 +153,7 @@ def _shared_prefix(messages: tuple[Message, ...], previous: Exchange | None) -> 
         return 0
     before = previous.prompt.messages
     count = 0
-    for old, new in zip(before, messages):
+    for old, new in zip(before, messages, strict=False):
         if old != new:
             break
         count += 1

@@ -7,8 +7,20 @@ from decimal import Decimal
 from typing import Any
 
 from ..errors import CassetteError
-from ..model import (Body, Cassette, Exchange, Interaction, MediaPart, Message, Part,
-                     ReasoningPart, TextPart, ToolCall, ToolResult, Usage)
+from ..model import (
+    Body,
+    Cassette,
+    Exchange,
+    Interaction,
+    MediaPart,
+    Message,
+    Part,
+    ReasoningPart,
+    TextPart,
+    ToolCall,
+    ToolResult,
+    Usage,
+)
 from ..source import text_of, try_json
 
 SCHEMA_VERSION = 1

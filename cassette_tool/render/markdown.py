@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 from ..errors import CassetteError
-from ..model import (Cassette, Interaction, MediaPart, Part, ReasoningPart, TextPart, ToolCall,
-                     ToolResult)
+from ..model import (
+    Cassette,
+    Interaction,
+    MediaPart,
+    Part,
+    ReasoningPart,
+    TextPart,
+    ToolCall,
+    ToolResult,
+)
 from ..source import dump_json
 from .console import cost_text, footer, usage_text
 from .data import _plain
