@@ -41,6 +41,8 @@ from .common import (
     body_json,
     dig,
     error_from,
+    items,
+    mapping,
     media_from_base64,
     normalize_finish,
     parse_arguments,
@@ -105,7 +107,7 @@ def prompt_of(body: Any) -> Prompt:
     system = body.get("system")
     if system:
         messages.append(Message("system", _parts(system)))
-    for message in _list(body.get("messages")):
+    for message in items(body.get("messages")):
         if isinstance(message, dict):
             role = str(message.get("role") or "user")
             content = message.get("content")
@@ -114,7 +116,7 @@ def prompt_of(body: Any) -> Prompt:
             messages.append(Message(role, _parts(content)))
     if isinstance(body.get("prompt"), str) and not messages:
         messages.extend(_legacy_turns(body["prompt"]))
-    tools = tuple(_tool(t) for t in _list(body.get("tools")) if isinstance(t, dict))
+    tools = tuple(_tool(t) for t in items(body.get("tools")) if isinstance(t, dict))
     return Prompt(tuple(messages), tools, pick_params(body, PARAMS))
 
 
@@ -187,7 +189,7 @@ def _part(block: dict[str, Any]) -> Part | None:
 
 
 def _media(block: dict[str, Any], kind: str) -> MediaPart:
-    source = _obj(block.get("source"))
+    source = mapping(block.get("source"))
     media_type = source.get("media_type")
     match source.get("type"):
         case "base64":
@@ -200,14 +202,6 @@ def _media(block: dict[str, Any], kind: str) -> MediaPart:
         case "file":
             return MediaPart(kind, media_type, None, source.get("file_id"))
     return MediaPart(kind, media_type)
-
-
-def _obj(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
 
 
 def _result_text(content: Any) -> str:
@@ -273,7 +267,7 @@ def rebuild_message(message: Any, notes: tuple[str, ...] = (),
     calls: list[ToolCall] = []
     server: list[str] = []
     server_calls: dict[str, int] = {}  # server tool call id -> its note in `server`
-    for block in _list(message.get("content")):
+    for block in items(message.get("content")):
         if not isinstance(block, dict):
             continue
         kind = block.get("type")
@@ -371,10 +365,10 @@ class _Stream:
         elif kind == "content_block_stop":
             self._close(index)
         elif kind == "message_delta":
-            delta = _obj(event.get("delta"))
+            delta = mapping(event.get("delta"))
             self.message.update({k: v for k, v in delta.items() if v is not None})
             # Field-wise merge: each key replaces the message_start value, never adds (4.4).
-            usage = _obj(event.get("usage"))
+            usage = mapping(event.get("usage"))
             self.usage.update({k: v for k, v in usage.items() if v is not None})
         elif kind == "message_stop":
             self.stopped = True

@@ -39,6 +39,7 @@ from .common import (
     body_json,
     dig,
     error_from,
+    items,
     normalize_finish,
     parse_arguments,
     pick_params,
@@ -86,14 +87,14 @@ def prompt_of(body: Any) -> Prompt:
         messages.append(Message("system", (TextPart(system),)))
     elif isinstance(system, list):
         messages.append(Message("system", _nova_parts(system)))
-    for message in _list(body.get("messages")):
+    for message in items(body.get("messages")):
         if isinstance(message, dict):
             messages.append(Message(str(message.get("role") or "user"),
                                     _nova_parts(message.get("content"))))
     for key in ("prompt", "inputText", "message"):  # Llama, Mistral, Cohere; Titan; Cohere R
         if isinstance(body.get(key), str):
             messages.append(Message("user", (TextPart(body[key]),)))
-    tools = tuple(_nova_tool(t) for t in _list(dig(body, "toolConfig", "tools"))
+    tools = tuple(_nova_tool(t) for t in items(dig(body, "toolConfig", "tools"))
                   if isinstance(t, dict))
     return Prompt(tuple(messages), tools, params)
 
@@ -115,16 +116,12 @@ def _nova_parts(content: Any) -> tuple[Part, ...]:
         elif isinstance(block.get("toolResult"), dict):
             result = block["toolResult"]
             text = "\n".join(str(c.get("text") if "text" in c else c.get("json"))
-                             for c in _list(result.get("content")) if isinstance(c, dict))
+                             for c in items(result.get("content")) if isinstance(c, dict))
             parts.append(ToolResult(text, result.get("toolUseId"),
                                     is_error=result.get("status") == "error"))
         else:
             parts.append(TextPart(f"[{next(iter(block), 'unknown')} block]"))
     return tuple(parts)
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
 
 
 def _nova_tool(tool: dict[str, Any]) -> Tool:
@@ -166,12 +163,12 @@ class _Generic:
             if isinstance(data.get(key), str):
                 self.text.append(data[key])
         for key in ("results", "outputs", "generations"):  # Titan; Mistral; Cohere
-            for item in _list(data.get(key)):
+            for item in items(data.get(key)):
                 if isinstance(item, dict):
                     self.text.append(str(item.get("outputText") or item.get("text") or ""))
                     self._finish(item)
                     self._count("output", item.get("tokenCount"))
-        for choice in _list(data.get("choices")):  # Mistral Large, AI21 Jamba: OpenAI-like
+        for choice in items(data.get("choices")):  # Mistral Large, AI21 Jamba: OpenAI-like
             if isinstance(choice, dict):
                 message = choice.get("message") or choice.get("delta") or {}
                 self.text.append(str(message.get("content") or "")
@@ -181,7 +178,7 @@ class _Generic:
     def _nova(self, data: dict[str, Any]) -> None:
         # Nova answers in Converse-like objects: whole (`output.message`) or as stream events
         # (`contentBlockDelta`, `messageStop`, `metadata`) (wire-formats.md 6.3).
-        for index, block in enumerate(_list(dig(data, "output", "message", "content"))):
+        for index, block in enumerate(items(dig(data, "output", "message", "content"))):
             if isinstance(block, dict):
                 self._nova_block(index, block)
         start = data.get("contentBlockStart")

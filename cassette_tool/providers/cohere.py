@@ -35,7 +35,10 @@ from .common import (
     dig,
     error_from,
     host_of,
+    items,
+    mapping,
     media_from_url,
+    nonempty_str,
     normalize_finish,
     parse_arguments,
     pick_params,
@@ -55,25 +58,13 @@ def matches(url: str, body: Any) -> bool:
 
 
 # Odd input never raises: a field of the wrong JSON type reads as empty.
-def _mapping(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _items(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
-
-
 # --- prompt ---------------------------------------------------------------------------------
 
 def prompt_of(body: Any) -> Prompt:
     if not isinstance(body, dict):
         return Prompt()
-    messages = tuple(_message(m) for m in _items(body.get("messages")) if isinstance(m, dict))
-    tools = tuple(_tool(t) for t in _items(body.get("tools")) if isinstance(t, dict))
+    messages = tuple(_message(m) for m in items(body.get("messages")) if isinstance(m, dict))
+    tools = tuple(_tool(t) for t in items(body.get("tools")) if isinstance(t, dict))
     params = pick_params(body, PARAMS)
     if isinstance(body.get("documents"), list):
         # Grounding documents sit beside the messages, not in one: shown as a count.
@@ -82,7 +73,7 @@ def prompt_of(body: Any) -> Prompt:
 
 
 def _tool(tool: dict[str, Any]) -> Tool:
-    function = _mapping(tool.get("function")) or tool
+    function = mapping(tool.get("function")) or tool
     return Tool(str(function.get("name") or ""), function.get("description"),
                 function.get("parameters"))
 
@@ -91,7 +82,7 @@ def _message(message: dict[str, Any]) -> Message:
     role = str(message.get("role") or "user")
     content = message.get("content")
     if role == "tool":
-        call_id = _text(message.get("tool_call_id"))
+        call_id = nonempty_str(message.get("tool_call_id"))
         return Message(role, (ToolResult(_tool_output(content), call_id),))
     parts: list[Part] = []
     if isinstance(content, str):
@@ -102,14 +93,14 @@ def _message(message: dict[str, Any]) -> Message:
     # The plan the model wrote before its tool calls, sent back with them.
     if isinstance(message.get("tool_plan"), str) and message["tool_plan"]:
         parts.append(ReasoningPart(message["tool_plan"]))
-    parts.extend(_call(c) for c in _items(message.get("tool_calls")) if isinstance(c, dict))
+    parts.extend(_call(c) for c in items(message.get("tool_calls")) if isinstance(c, dict))
     return Message(role, tuple(parts))
 
 
 def _call(call: dict[str, Any]) -> ToolCall:
-    function = _mapping(call.get("function"))
+    function = mapping(call.get("function"))
     return ToolCall(str(function.get("name") or ""), parse_arguments(function.get("arguments")),
-                    _text(call.get("id")))
+                    nonempty_str(call.get("id")))
 
 
 def _content_part(item: dict[str, Any]) -> Part | None:
@@ -165,9 +156,9 @@ class _Message:
     def event(self, data: dict[str, Any], name: str | None) -> None:
         kind = data.get("type") or name
         index = as_int(data.get("index")) or 0
-        message = _mapping(dig(data, "delta", "message"))
+        message = mapping(dig(data, "delta", "message"))
         if kind == "message-start":
-            self.id = _text(data.get("id")) or self.id
+            self.id = nonempty_str(data.get("id")) or self.id
         elif kind in ("content-start", "content-delta"):
             self._add_content(index, message.get("content"))
         elif kind == "tool-plan-delta" and isinstance(message.get("tool_plan"), str):
@@ -176,8 +167,8 @@ class _Message:
             self._add_call(index, message.get("tool_calls"))
         elif kind == "message-end":
             self.ended = True
-            delta = _mapping(data.get("delta"))
-            self.finish = _text(delta.get("finish_reason")) or self.finish
+            delta = mapping(data.get("delta"))
+            self.finish = nonempty_str(delta.get("finish_reason")) or self.finish
             self.usage = delta.get("usage") or self.usage
             if delta.get("error"):
                 self.error = ApiError(str(delta["error"]))
@@ -198,33 +189,33 @@ class _Message:
         if not isinstance(call, dict):
             return
         slot = self.calls.setdefault(index, {"id": None, "name": "", "arguments": ""})
-        slot["id"] = _text(call.get("id")) or slot["id"]
-        function = _mapping(call.get("function"))
-        slot["name"] = _text(function.get("name")) or slot["name"]
+        slot["id"] = nonempty_str(call.get("id")) or slot["id"]
+        function = mapping(call.get("function"))
+        slot["name"] = nonempty_str(function.get("name")) or slot["name"]
         if isinstance(function.get("arguments"), str):
             slot["arguments"] += function["arguments"]
 
     def whole(self, data: dict[str, Any]) -> None:
         """Fill from a non-streamed reply."""
         self.ended = True
-        self.id = _text(data.get("id"))
-        self.finish, self.usage = _text(data.get("finish_reason")), data.get("usage")
-        message = _mapping(data.get("message"))
-        for index, item in enumerate(_items(message.get("content"))):
+        self.id = nonempty_str(data.get("id"))
+        self.finish, self.usage = nonempty_str(data.get("finish_reason")), data.get("usage")
+        message = mapping(data.get("message"))
+        for index, item in enumerate(items(message.get("content"))):
             self._add_content(index, item)
         if isinstance(message.get("tool_plan"), str):
             self.plan.append(message["tool_plan"])
-        for index, call in enumerate(_items(message.get("tool_calls"))):
+        for index, call in enumerate(items(message.get("tool_calls"))):
             self._add_call(index, call)
 
     def reply(self, notes: tuple[str, ...]) -> Reply:
-        items = [self.content[i] for i in sorted(self.content)]
+        blocks = [self.content[i] for i in sorted(self.content)]
         calls = tuple(ToolCall(c["name"], parse_arguments(c["arguments"]), c["id"])
                       for c in (self.calls[i] for i in sorted(self.calls)))
-        thinking = "".join(i["text"] for i in items if i["type"] == "thinking")
+        thinking = "".join(i["text"] for i in blocks if i["type"] == "thinking")
         plan = "".join(self.plan)
         return Reply(
-            text="".join(i["text"] for i in items if i["type"] != "thinking"),
+            text="".join(i["text"] for i in blocks if i["type"] != "thinking"),
             # The tool plan is the model's reasoning about which tools to call.
             reasoning="\n\n".join(r for r in (thinking, plan) if r),
             tool_calls=calls,
@@ -260,7 +251,7 @@ def _usage(usage: Any) -> Usage | None:
     # (it can exceed billed input), so it is not reported as a cache read.
     counts = usage.get("billed_units")
     if not isinstance(counts, dict) or not counts:
-        counts = _mapping(usage.get("tokens"))
+        counts = mapping(usage.get("tokens"))
     return Usage(as_int(counts.get("input_tokens")), as_int(counts.get("output_tokens")),
                  reasoning_tokens=as_int(dig(usage, "tokens", "reasoning_tokens")))
 

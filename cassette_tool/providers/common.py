@@ -141,6 +141,20 @@ def text_content(value: Any) -> str:
     return str(value)
 
 
+def mapping(value: Any) -> dict[str, Any]:
+    """The value when it is a JSON object, else an empty one: recorded bodies are untrusted."""
+    return value if isinstance(value, dict) else {}
+
+
+def items(value: Any) -> list[Any]:
+    """The value when it is a JSON array, else an empty one."""
+    return value if isinstance(value, list) else []
+
+
+def nonempty_str(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
 def as_int(value: Any) -> int | None:
     if isinstance(value, bool):
         return None

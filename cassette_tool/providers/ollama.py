@@ -30,7 +30,10 @@ from ..source import try_json
 from .common import (
     as_int,
     error_from,
+    items,
+    mapping,
     media_from_base64,
+    nonempty_str,
     normalize_finish,
     parse_arguments,
     pick_params,
@@ -55,18 +58,6 @@ def matches(url: str, body: Any) -> bool:
 
 
 # Odd input never raises: a field of the wrong JSON type reads as empty.
-def _mapping(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _items(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
-
-
 # --- prompt ---------------------------------------------------------------------------------
 
 def prompt_of(body: Any) -> Prompt:
@@ -76,12 +67,12 @@ def prompt_of(body: Any) -> Prompt:
         messages = tuple(_message(m) for m in body["messages"] if isinstance(m, dict))
     else:
         messages = _generate_messages(body)
-    tools = tuple(_tool(t) for t in _items(body.get("tools")) if isinstance(t, dict))
+    tools = tuple(_tool(t) for t in items(body.get("tools")) if isinstance(t, dict))
     return Prompt(messages, tools, _params(body))
 
 
 def _params(body: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
-    options = _mapping(body.get("options"))
+    options = mapping(body.get("options"))
     merged = {name: options.get(name, body.get(name)) for name in _OPTIONS}
     return (*pick_params(merged, _OPTIONS), *pick_params(body, _TOP_PARAMS))
 
@@ -107,7 +98,7 @@ def _message(message: dict[str, Any]) -> Message:
         # versions may carry `tool_call_id` too.
         name = message.get("tool_name") or message.get("name")
         return Message(role, (ToolResult(text_content(message.get("content")),
-                                         _text(message.get("tool_call_id")),
+                                         nonempty_str(message.get("tool_call_id")),
                                          str(name) if name else None),))
     parts: list[Part] = []
     if isinstance(message.get("thinking"), str) and message["thinking"]:
@@ -116,7 +107,7 @@ def _message(message: dict[str, Any]) -> Message:
     if text:
         parts.append(TextPart(text))
     parts.extend(_images(message.get("images")))
-    parts.extend(_call(c) for c in _items(message.get("tool_calls")) if isinstance(c, dict))
+    parts.extend(_call(c) for c in items(message.get("tool_calls")) if isinstance(c, dict))
     return Message(role, tuple(parts))
 
 
@@ -135,14 +126,14 @@ def _image_type(data: Any) -> str | None:
 
 
 def _call(call: dict[str, Any]) -> ToolCall:
-    function = _mapping(call.get("function"))
+    function = mapping(call.get("function"))
     # Arguments are a JSON object on this API, not a string: kept as data.
     return ToolCall(str(function.get("name") or ""), parse_arguments(function.get("arguments")),
-                    _text(call.get("id")))
+                    nonempty_str(call.get("id")))
 
 
 def _tool(tool: dict[str, Any]) -> Tool:
-    function = _mapping(tool.get("function")) or tool
+    function = mapping(tool.get("function")) or tool
     return Tool(str(function.get("name") or ""), function.get("description"),
                 function.get("parameters"))
 
@@ -171,13 +162,13 @@ def _reassemble(objects: list[Any]) -> tuple[Reply, dict[str, Any], str | None]:
             continue
         error = stream_error(obj) or error  # mid-stream `{"error": "..."}` line
         model = model or (obj.get("model") if isinstance(obj.get("model"), str) else None)
-        message = _mapping(obj.get("message")) or obj
+        message = mapping(obj.get("message")) or obj
         content = message.get("content") if "message" in obj else obj.get("response")
         if isinstance(content, str):
             text.append(content)
         if isinstance(message.get("thinking"), str):
             reasoning.append(message["thinking"])
-        for raw in _items(message.get("tool_calls")):
+        for raw in items(message.get("tool_calls")):
             if isinstance(raw, dict):
                 _add_call(calls, raw)
         if obj.get("done") is True:
@@ -195,8 +186,8 @@ def _reassemble(objects: list[Any]) -> tuple[Reply, dict[str, Any], str | None]:
 def _add_call(calls: dict[Any, ToolCall], raw: dict[str, Any]) -> None:
     # Calls arrive whole. Newer versions add `id` and `function.index`: key by those so a
     # repeated call replaces itself; without them every call is a new one.
-    function = _mapping(raw.get("function"))
-    key: Any = _text(raw.get("id"))
+    function = mapping(raw.get("function"))
+    key: Any = nonempty_str(raw.get("id"))
     if key is None:
         key = as_int(function.get("index"))
     if key is None:
