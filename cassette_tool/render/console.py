@@ -102,7 +102,7 @@ def interaction_view(interaction: Interaction, previous: Exchange | None, *,
 def _request_line(interaction: Interaction) -> Text:
     request, response = interaction.request, interaction.response
     line = Text.assemble((f"#{interaction.index} ", "bold"), (request.method, "bold"), " ",
-                         (request.url, "underline"))
+                         (request.url, "underline") if request.url else ("(URL not recorded)", "dim"))
     if response is not None:
         status = response.status
         style = "green" if status is not None and status < 400 else "bold red"
@@ -362,21 +362,52 @@ def footer(cassette: Cassette) -> Text:
 
 def _websocket_view(interaction: Interaction) -> RenderableType:
     rows: list[RenderableType] = []
-    for message in interaction.websocket:
-        arrow = "→ sent    " if message.direction == "sent" else "← received"
-        data = message.data
-        if isinstance(data, dict) and "type" in data:
-            summary = str(data["type"])
-            rest = {k: v for k, v in data.items() if k not in ("type", "event_id")}
-            detail = dump_json(_jsonable(rest))
-            if len(detail) > 160:
-                detail = detail[:157] + "…"
-            rows.append(Text.assemble((arrow, "cyan" if message.direction == "sent" else "green"),
-                                      " ", (summary, "bold"), " ", (detail, "dim")))
+    for direction, kind, count, data in _grouped_frames(interaction.websocket):
+        arrow = Text("→ sent     " if direction == "sent" else "← received ",
+                     style="cyan" if direction == "sent" else "green")
+        if kind is not None:
+            label = Text.assemble((kind, "bold"), (f" ×{count}" if count > 1 else "", "dim"), " ")
+            rows.append(_hanging(arrow, Text.assemble(label, (_frame_detail(data), "dim"))))
         else:
-            shown = data if isinstance(data, str) else dump_json(_jsonable(data))
-            rows.append(Text.assemble((arrow, "dim"), " ", shown[:200]))
+            rows.append(_hanging(arrow, Text(_frame_detail(data))))
     return Group(*rows) if rows else Text("(no messages)", style="dim")
+
+
+def _grouped_frames(messages: tuple[WsMessage, ...]) -> list[tuple[str, str | None, int, Any]]:
+    """Consecutive text deltas of one event type are joined, as a stream is."""
+    groups: list[tuple[str, str | None, int, Any]] = []
+    for message in messages:
+        data = message.data
+        kind = str(data["type"]) if isinstance(data, dict) and "type" in data else None
+        delta = data.get("delta") if isinstance(data, dict) else None
+        if groups and kind and isinstance(delta, str) and kind.endswith(".delta"):
+            last_direction, last_kind, count, last = groups[-1]
+            if (last_direction, last_kind) == (message.direction, kind):
+                groups[-1] = (last_direction, kind, count + 1, {**last, "delta": last["delta"] + delta})
+                continue
+        groups.append((message.direction, kind, 1, data))
+    return groups
+
+
+_FRAME_NOISE = ("type", "event_id", "item_id", "response_id", "previous_item_id", "rid", "ts",
+                "content_index", "output_index")
+
+
+def _frame_detail(data: Any) -> str:
+    if isinstance(data, bytes):
+        return f"[binary, {_size(len(data))}]"
+    if isinstance(data, str):
+        return data if len(data) <= 160 else data[:159] + "…"
+    if isinstance(data, dict):
+        kind = str(data.get("type", ""))
+        data = {k: v for k, v in data.items() if k not in _FRAME_NOISE}
+        delta = data.get("delta")
+        if isinstance(delta, str) and "audio" in kind and "transcript" not in kind:
+            data["delta"] = f"[{_size(len(delta) * 3 // 4)} of base64 audio]"
+        elif isinstance(delta, str) and len(data) == 1:
+            return repr(delta) if len(delta) <= 300 else repr(delta[:299] + "…")
+    detail = display_json(data)
+    return detail if len(detail) <= 160 else detail[:159] + "…"
 
 
 def _jsonable(value: Any) -> Any:
