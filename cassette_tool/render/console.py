@@ -25,6 +25,7 @@ from ..model import (
     ToolCall,
     ToolResult,
     Usage,
+    WsMessage,
 )
 from ..source import dump_json, text_of, try_json
 
@@ -101,8 +102,8 @@ def interaction_view(interaction: Interaction, previous: Exchange | None, *,
 
 def _request_line(interaction: Interaction) -> Text:
     request, response = interaction.request, interaction.response
-    line = Text.assemble((f"#{interaction.index} ", "bold"), (request.method, "bold"), " ",
-                         (request.url, "underline") if request.url else ("(URL not recorded)", "dim"))
+    url = (request.url, "underline") if request.url else ("(URL not recorded)", "dim")
+    line = Text.assemble((f"#{interaction.index} ", "bold"), (request.method, "bold"), " ", url)
     if response is not None:
         status = response.status
         style = "green" if status is not None and status < 400 else "bold red"
@@ -383,7 +384,8 @@ def _grouped_frames(messages: tuple[WsMessage, ...]) -> list[tuple[str, str | No
         if groups and kind and isinstance(delta, str) and kind.endswith(".delta"):
             last_direction, last_kind, count, last = groups[-1]
             if (last_direction, last_kind) == (message.direction, kind):
-                groups[-1] = (last_direction, kind, count + 1, {**last, "delta": last["delta"] + delta})
+                joined = {**last, "delta": last["delta"] + delta}
+                groups[-1] = (last_direction, kind, count + 1, joined)
                 continue
         groups.append((message.direction, kind, 1, data))
     return groups
