@@ -140,15 +140,15 @@ def dump_json(value: Any) -> str:
     try:
         return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
     except TypeError:  # YAML-only shapes: sets, complex keys, bytes, integers past 64 bits
-        return json.dumps(_plain(value), ensure_ascii=False, separators=(",", ":"), default=str)
+        return json.dumps(plain_data(value), ensure_ascii=False, separators=(",", ":"), default=str)
 
 
-def _plain(value: Any) -> Any:
+def plain_data(value: Any) -> Any:
     if isinstance(value, dict):
-        return {k if isinstance(k, (str, int, float, bool)) or k is None else str(k): _plain(v)
+        return {k if isinstance(k, (str, int, float, bool)) or k is None else str(k): plain_data(v)
                 for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):
-        return [_plain(v) for v in value]
+        return [plain_data(v) for v in value]
     if isinstance(value, bytes):
         return value.decode("utf-8", errors="replace")
     return value

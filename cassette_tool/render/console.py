@@ -28,6 +28,7 @@ from ..model import (
     WsMessage,
 )
 from ..source import dump_json, text_of, try_json
+from . import shared_prefix
 
 
 class Indent:
@@ -43,14 +44,25 @@ class Indent:
         width = max(options.max_width - self.size, 10)
         lines = console.render_lines(self.renderable, options.update_width(width), pad=False)
         blank = Segment(" " * self.size)
-        for number, line in enumerate(lines):
+        for number, line in enumerate(map(_rstrip, lines)):
             if number == 0 and self.label is not None:
                 yield from self.label.render(console)
                 yield Segment(" " * max(self.size - self.label.cell_len, 0))
-            else:
+            elif line:
                 yield blank
             yield from line
             yield Segment.line()
+
+
+def _rstrip(line: list[Segment]) -> list[Segment]:
+    """A rendered line without the spaces that wrapping leaves at its end."""
+    line = list(line)
+    while line and not line[-1].control and not line[-1].text.rstrip():
+        line.pop()
+    if line and not line[-1].control:
+        last = line[-1]
+        line[-1] = Segment(last.text.rstrip(), last.style)
+    return line
 
 
 ROLE_STYLE = {"system": "magenta", "developer": "magenta", "user": "green",
@@ -83,15 +95,15 @@ def render_cassette(console: Console, cassette: Cassette, *, raw: bool = False,
             continue
         console.print(interaction_view(interaction, previous, raw=raw))
         previous = interaction.exchange
-    console.print(footer(cassette))
+    console.print(Indent(footer(cassette), 0))
 
 
 def interaction_view(interaction: Interaction, previous: Exchange | None, *,
                      raw: bool = False) -> RenderableType:
-    parts: list[RenderableType] = [_request_line(interaction)]
+    parts: list[RenderableType] = [Indent(_request_line(interaction), 0)]
     exchange = interaction.exchange
     if exchange is not None:
-        parts.append(_api_line(exchange))
+        parts.append(Indent(_api_line(exchange), 0))
         parts.append(Indent(_exchange_view(exchange, previous)))
     elif interaction.websocket:
         parts.append(Indent(_websocket_view(interaction)))
@@ -137,7 +149,7 @@ def _exchange_view(exchange: Exchange, previous: Exchange | None) -> RenderableT
             for tool in prompt.tools:
                 out.append(Indent(_tool_line(tool.name, tool.description, tool.parameters)))
     messages = prompt.messages
-    skip = _shared_prefix(messages, previous)
+    skip = shared_prefix(messages, previous)
     if skip:
         out.append(Text(f"… {skip} earlier message{'s' if skip != 1 else ''} as in the "
                         "previous interaction", style="dim"))
@@ -147,18 +159,6 @@ def _exchange_view(exchange: Exchange, previous: Exchange | None) -> RenderableT
     out.extend(_reply_view(exchange))
     out.append(_usage_line(exchange))
     return Group(*out)
-
-
-def _shared_prefix(messages: tuple[Message, ...], previous: Exchange | None) -> int:
-    if previous is None:
-        return 0
-    before = previous.prompt.messages
-    count = 0
-    for old, new in zip(before, messages, strict=False):
-        if old != new:
-            break
-        count += 1
-    return count if count == len(before) else 0
 
 
 def _tool_line(name: str, description: str | None, parameters: Any) -> Text:
@@ -267,11 +267,11 @@ def _reply_view(exchange: Exchange) -> list[RenderableType]:
     label = Text(f"{'assistant':<10}", style="bold cyan")
     pad = Text(" " * 10)
     shown = False
-    if reply.reasoning:
-        out.append(_hanging(label, Text(reply.reasoning, style="italic dim"), "thinking: "))
+    if reply.reasoning.strip():
+        out.append(_hanging(label, Text(reply.reasoning.strip(), style="italic dim"), "thinking: "))
         shown = True
-    if reply.text:
-        out.append(_hanging(pad if shown else label, Text(reply.text)))
+    if reply.text.strip():
+        out.append(_hanging(pad if shown else label, Text(reply.text.strip())))
         shown = True
     for call in reply.tool_calls:
         out.append(_hanging(pad if shown else label, _call_text(call)))
@@ -413,9 +413,9 @@ def _frame_detail(data: Any) -> str:
 
 
 def _jsonable(value: Any) -> Any:
-    from .data import _plain
+    from .data import plain_data
 
-    return _plain(value)
+    return plain_data(value)
 
 
 def _http_view(interaction: Interaction, raw: bool) -> RenderableType:

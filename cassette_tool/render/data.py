@@ -57,7 +57,7 @@ def interaction_data(interaction: Interaction, *, raw: bool = False) -> dict[str
     if exchange is not None:
         data.update(exchange_data(exchange))
     if interaction.websocket:
-        data["websocket"] = [{"direction": m.direction, "kind": m.kind, "data": _plain(m.data)}
+        data["websocket"] = [{"direction": m.direction, "kind": m.kind, "data": plain_data(m.data)}
                              for m in interaction.websocket]
     if raw or exchange is None:
         data["request"].update(headers=[list(h) for h in request.headers],
@@ -77,8 +77,8 @@ def exchange_data(exchange: Exchange) -> dict[str, Any]:
         "prompt": {
             "messages": [message_data(m) for m in exchange.prompt.messages],
             "tools": [{"name": t.name, "description": t.description,
-                       "parameters": _plain(t.parameters)} for t in exchange.prompt.tools],
-            "params": {name: _plain(value) for name, value in exchange.prompt.params},
+                       "parameters": plain_data(t.parameters)} for t in exchange.prompt.tools],
+            "params": {name: plain_data(value) for name, value in exchange.prompt.params},
         },
         "reply": {
             "text": reply.text,
@@ -108,7 +108,7 @@ def usage_data(usage: Usage | None) -> dict[str, Any] | None:
 
 
 def tool_call_data(call: ToolCall) -> dict[str, Any]:
-    return {"id": call.id, "name": call.name, "arguments": _plain(call.arguments)}
+    return {"id": call.id, "name": call.name, "arguments": plain_data(call.arguments)}
 
 
 def message_data(message: Message) -> dict[str, Any]:
@@ -159,19 +159,19 @@ def eventstream_frames(data: bytes) -> list[dict[str, Any]] | None:
             payload = inner if inner is not None else parsed
         elif parsed is not None:
             payload = parsed
-        frames.append({"offset": frame.offset, "headers": _plain(frame.headers),
-                       "crc_ok": frame.crc_ok, "payload": _plain(payload)})
+        frames.append({"offset": frame.offset, "headers": plain_data(frame.headers),
+                       "crc_ok": frame.crc_ok, "payload": plain_data(payload)})
     if decoded.problems:
         frames.append({"problems": list(decoded.problems)})
     return frames
 
 
-def _plain(value: Any) -> Any:
+def plain_data(value: Any) -> Any:
     """Values the YAML loader typed (bytes, datetimes, Decimals) as JSON-safe data."""
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain_data(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
+        return [plain_data(v) for v in value]
     if isinstance(value, bytes):
         text = text_of(value)
         return text if text is not None else {"base64": base64.b64encode(value).decode()}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..errors import CassetteError
 from ..model import (
     Cassette,
+    Exchange,
     Interaction,
     MediaPart,
     Part,
@@ -14,8 +15,9 @@ from ..model import (
     ToolResult,
 )
 from ..source import dump_json
+from . import shared_prefix
 from .console import cost_text, footer, usage_text
-from .data import _plain
+from .data import plain_data
 
 
 def render(loaded: list[Cassette | CassetteError], *, only: int | None = None) -> str:
@@ -25,14 +27,16 @@ def render(loaded: list[Cassette | CassetteError], *, only: int | None = None) -
             out.append(f"### ⚠️ `{item.path}`\n\n{_escape(str(item))}\n")
             continue
         out.append(f"### `{item.path}` ({item.format})\n")
+        previous: Exchange | None = None
         for interaction in item.interactions:
             if only is None or interaction.index == only:
-                out.append(_interaction(interaction))
+                out.append(_interaction(interaction, previous))
+            previous = interaction.exchange
         out.append(f"**{footer(item).plain}**\n")
     return "\n".join(out)
 
 
-def _interaction(interaction: Interaction) -> str:
+def _interaction(interaction: Interaction, previous: Exchange | None) -> str:
     request, response, exchange = interaction.request, interaction.response, interaction.exchange
     status = "" if response is None else f" → {response.status}"
     lines = [f"#### #{interaction.index} `{request.method} {request.url}`{status}\n"]
@@ -47,7 +51,11 @@ def _interaction(interaction: Interaction) -> str:
     if exchange.prompt.tools:
         names = ", ".join(f"`{t.name}`" for t in exchange.prompt.tools)
         lines.append(f"Tools: {names}\n")
-    for message in exchange.prompt.messages:
+    skip = shared_prefix(exchange.prompt.messages, previous)
+    if skip:
+        lines.append(f"_… {skip} earlier message{'s' if skip != 1 else ''} as in the previous "
+                     "interaction_\n")
+    for message in exchange.prompt.messages[skip:]:
         body = "\n".join(_part(p) for p in message.parts)
         lines.append(f"**{message.role}**\n\n{_quote(body)}\n")
     reply = exchange.reply
@@ -75,7 +83,7 @@ def _part(part: Part) -> str:
     if isinstance(part, ReasoningPart):
         return f"_thinking:_ {part.text}"
     if isinstance(part, ToolCall):
-        return f"→ `{part.name}` `{dump_json(_plain(part.arguments))}`"
+        return f"→ `{part.name}` `{dump_json(plain_data(part.arguments))}`"
     if isinstance(part, ToolResult):
         return f"result: `{part.content[:500]}`"
     assert isinstance(part, MediaPart)
