@@ -13,6 +13,7 @@ import json
 import re
 import zlib
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -144,14 +145,19 @@ def dump_json(value: Any) -> str:
 
 
 def plain_data(value: Any) -> Any:
+    """Values the YAML loader typed (bytes, sets, odd keys, Decimals) as JSON-safe data."""
     if isinstance(value, dict):
-        return {k if isinstance(k, (str, int, float, bool)) or k is None else str(k): plain_data(v)
-                for k, v in value.items()}
+        return {str(k): plain_data(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):
         return [plain_data(v) for v in value]
     if isinstance(value, bytes):
-        return value.decode("utf-8", errors="replace")
-    return value
+        text = text_of(value)
+        return text if text is not None else {"base64": base64.b64encode(value).decode()}
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)
 
 
 # --- body decoding -----------------------------------------------------------------------

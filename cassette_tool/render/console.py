@@ -413,7 +413,7 @@ def _frame_detail(data: Any) -> str:
 
 
 def _jsonable(value: Any) -> Any:
-    from .data import plain_data
+    from ..source import plain_data
 
     return plain_data(value)
 

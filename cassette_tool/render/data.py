@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-from decimal import Decimal
 from typing import Any
 
 from ..errors import CassetteError
@@ -21,7 +20,7 @@ from ..model import (
     ToolResult,
     Usage,
 )
-from ..source import text_of, try_json
+from ..source import plain_data, text_of, try_json
 
 SCHEMA_VERSION = 1
 
@@ -164,19 +163,3 @@ def eventstream_frames(data: bytes) -> list[dict[str, Any]] | None:
     if decoded.problems:
         frames.append({"problems": list(decoded.problems)})
     return frames
-
-
-def plain_data(value: Any) -> Any:
-    """Values the YAML loader typed (bytes, datetimes, Decimals) as JSON-safe data."""
-    if isinstance(value, dict):
-        return {str(k): plain_data(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [plain_data(v) for v in value]
-    if isinstance(value, bytes):
-        text = text_of(value)
-        return text if text is not None else {"base64": base64.b64encode(value).decode()}
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return value
-    return str(value)

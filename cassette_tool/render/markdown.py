@@ -14,10 +14,9 @@ from ..model import (
     ToolCall,
     ToolResult,
 )
-from ..source import dump_json
+from ..source import dump_json, plain_data
 from . import shared_prefix
 from .console import cost_text, footer, usage_text
-from .data import plain_data
 
 
 def render(loaded: list[Cassette | CassetteError], *, only: int | None = None) -> str:
