@@ -12,6 +12,9 @@ import typer
 from .errors import CassetteError, ExitCode
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
+    from .diff import CassetteDiff
     from .model import Cassette
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
@@ -61,9 +64,16 @@ def show(
         "--pager/--no-pager",
         help="Page long output (default: when stdout is a terminal).")] = None,
     width: Annotated[int | None, typer.Option(help="Line width (default: the terminal's).")] = None,
+    canonical: Annotated[bool, typer.Option(
+        help="Stable plain text without durations, for git's textconv; a file that is no "
+             "cassette is printed as it is.")] = False,
 ) -> None:
     """Show each cassette as a conversation: prompt, reassembled reply, usage and cost."""
     from .load import expand_paths, load
+
+    if canonical:
+        _show_canonical(paths)
+        return
 
     files = expand_paths(paths)
     if not files:
@@ -119,6 +129,132 @@ def _show_text(loaded: list[Cassette | CassetteError], raw: bool, only: int | No
     import pydoc
 
     pydoc.pager(output)
+
+
+def _show_canonical(paths: list[str]) -> None:
+    from rich.console import Console
+
+    from .load import load
+    from .render.console import render_cassette
+
+    # A fixed width, so the same cassette always gives the same lines.
+    console = Console(width=100, color_system=None, force_terminal=False, highlight=False)
+    for path in paths:
+        try:
+            cassette = load(path)
+        except CassetteError:
+            # git runs textconv on every file its attributes match: show others unchanged.
+            with open(path, "rb") as raw:
+                sys.stdout.flush()
+                sys.stdout.buffer.write(raw.read())
+            continue
+        render_cassette(console, cassette, canonical=True)
+
+
+@app.command()
+def diff(
+    paths: Annotated[list[str] | None, typer.Argument(
+        help="OLD NEW (files or directories); with --rev, paths to limit the comparison to. "
+             "Git's 7 or 9 external-diff arguments are understood too.")] = None,
+    rev: Annotated[str | None, typer.Option(
+        help="Compare the working tree with this git revision (e.g. HEAD, origin/main).")] = None,
+    strict: Annotated[bool, typer.Option(
+        help="Show every difference, noise (ids, timestamps, durations, headers) included.")
+    ] = False,
+    ignore: Annotated[list[str] | None, typer.Option(
+        help="Leave out a field, e.g. usage, cost, reply.reasoning, prompt.params.*; repeatable.")
+    ] = None,
+    format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
+    color: Annotated[Color, typer.Option(help="Colour output.")] = Color.auto,
+    width: Annotated[int | None, typer.Option(help="Line width (default: the terminal's).")] = None,
+) -> None:
+    """What changed in meaning between two recordings: prompt, reply, tool calls, usage, cost.
+
+    Exit 0: no semantic change; 1: changes; 2: a file could not be read or bad usage."""
+    from .diff import Options, diff_pair, diff_paths
+    from .gitdiff import diff_against_revision, parse_external_args
+
+    options = Options(strict=strict, ignore=tuple(ignore or ()))
+    args = paths or []
+    external = parse_external_args(args) if rev is None else None
+    if rev is not None:
+        results = diff_against_revision(rev, args, options)
+    elif external is not None:
+        name = external.name if external.renamed_from is None else \
+            f"{external.renamed_from} → {external.name}"
+        results = [diff_pair(name, external.old, external.new, options)]
+    elif len(args) == 2:
+        results = diff_paths(args[0], args[1], options)
+    else:
+        _fail("diff takes OLD NEW, or --rev REV [PATH...]")
+        return
+    _print_changes(results, format, color, width, single=len(args) == 2 and len(results) == 1
+                   or external is not None)
+    if external is not None:
+        return  # git stops at the first external diff that exits non-zero
+    if any(r.status == "error" for r in results):
+        raise typer.Exit(ExitCode.BAD_INPUT)
+    if any(r.status != "unchanged" for r in results):
+        raise typer.Exit(ExitCode.FINDINGS)
+
+
+def _print_changes(results: list[CassetteDiff], format: Format, color: Color,
+                   width: int | None, single: bool) -> None:
+    from .render import changes as render
+
+    if format is Format.json:
+        from .source import dump_json
+
+        sys.stdout.write(dump_json(render.changes_data(results)) + "\n")
+    elif format is Format.markdown:
+        sys.stdout.write(render.render_markdown(results))
+    else:
+        render.render_text(_console(color, width), results, summary=not single)
+
+
+def _console(color: Color, width: int | None) -> Console:
+    from rich.console import Console
+
+    return Console(
+        force_terminal=True if color is Color.always else None,
+        no_color=True if color is Color.never else None,
+        color_system=None if color is Color.never else "auto",
+        width=width,
+        highlight=False,
+    )
+
+
+@app.command("git-setup")
+def git_setup(
+    patterns: Annotated[list[str] | None, typer.Argument(
+        help=".gitattributes patterns of your cassettes (default: found in the repository).")
+    ] = None,
+    apply: Annotated[bool, typer.Option(
+        help="Write .gitattributes and the git config instead of printing them.")] = False,
+) -> None:
+    """Make `git diff`, `git log -p` and `git show` readable for cassettes."""
+    from .gitdiff import apply_setup, default_patterns, setup_lines
+
+    chosen = patterns or default_patterns()
+    if not chosen:
+        _fail("no cassettes found in this repository; give their .gitattributes patterns")
+    if apply:
+        path = apply_setup(chosen)
+        print(f"wrote {len(chosen)} pattern(s) to {path} and the git config for the "
+              "'cassette' diff driver")
+        return
+    attributes, config = setup_lines(chosen)
+    print("# add to .gitattributes:")
+    print("\n".join(attributes))
+    print("# then run:")
+    print("\n".join(" ".join(_quote(arg) for arg in command) for command in config))
+    print("# or run: cassette git-setup --apply")
+
+
+def _quote(arg: str) -> str:
+    import shlex
+
+    return shlex.quote(arg)
 
 
 def _fail(message: str) -> None:

@@ -11,16 +11,24 @@ from .errors import CassetteError
 from .model import Cassette, Interaction
 from .pricing import price
 from .providers import read_exchange
-from .source import read_source
+from .source import Source, read_source
 
 CASSETTE_SUFFIXES = (".yaml", ".yml", ".json", ".har", ".httprr")
 
 
 def load(path: str | Path, *, priced: bool = True) -> Cassette:
     """Read one cassette file. Raises `CassetteError` when it cannot be read."""
-    source = read_source(path)
+    return load_source(read_source(path), priced=priced)
+
+
+def load_bytes(name: str, data: bytes, *, priced: bool = True) -> Cassette:
+    """Read a cassette held in memory (a git blob, say); `name` is used in messages."""
+    return load_source(Source(name, data), priced=priced)
+
+
+def load_source(source: Source, *, priced: bool = True) -> Cassette:
     name, interactions = formats.parse(source)
-    return Cassette(str(path), name, tuple(_rebuild(i, priced) for i in interactions))
+    return Cassette(source.path, name, tuple(_rebuild(i, priced) for i in interactions))
 
 
 def _rebuild(interaction: Interaction, priced: bool) -> Interaction:
@@ -48,4 +56,4 @@ def expand_paths(paths: list[str]) -> list[str]:
     return result
 
 
-__all__ = ["load", "expand_paths", "CassetteError"]
+__all__ = ["load", "load_bytes", "load_source", "expand_paths", "CassetteError"]

@@ -83,9 +83,12 @@ def render(console: Console, loaded: list[Cassette | CassetteError], *, raw: boo
 
 
 def render_cassette(console: Console, cassette: Cassette, *, raw: bool = False,
-                    only: int | None = None) -> None:
+                    only: int | None = None, canonical: bool = False) -> None:
+    """`canonical` leaves out what changes on every recording (durations) and the path (git
+    hands textconv a temporary file), for git."""
     count = len(cassette.interactions)
-    title = Text.assemble((cassette.path, "bold"), f" · {cassette.format} · ",
+    title = Text.assemble(("cassette" if canonical else cassette.path, "bold"),
+                          f" · {cassette.format} · ",
                           f"{count} interaction{'s' if count != 1 else ''}")
     console.print(Rule(title, align="left", style="blue"))
     previous: Exchange | None = None
@@ -93,14 +96,14 @@ def render_cassette(console: Console, cassette: Cassette, *, raw: bool = False,
         if only is not None and interaction.index != only:
             previous = interaction.exchange
             continue
-        console.print(interaction_view(interaction, previous, raw=raw))
+        console.print(interaction_view(interaction, previous, raw=raw, canonical=canonical))
         previous = interaction.exchange
     console.print(Indent(footer(cassette), 0))
 
 
 def interaction_view(interaction: Interaction, previous: Exchange | None, *,
-                     raw: bool = False) -> RenderableType:
-    parts: list[RenderableType] = [Indent(_request_line(interaction), 0)]
+                     raw: bool = False, canonical: bool = False) -> RenderableType:
+    parts: list[RenderableType] = [Indent(_request_line(interaction, canonical), 0)]
     exchange = interaction.exchange
     if exchange is not None:
         parts.append(Indent(_api_line(exchange), 0))
@@ -112,7 +115,7 @@ def interaction_view(interaction: Interaction, previous: Exchange | None, *,
     return Group(*parts, Text())
 
 
-def _request_line(interaction: Interaction) -> Text:
+def _request_line(interaction: Interaction, canonical: bool = False) -> Text:
     request, response = interaction.request, interaction.response
     url = (request.url, "underline") if request.url else ("(URL not recorded)", "dim")
     line = Text.assemble((f"#{interaction.index} ", "bold"), (request.method, "bold"), " ", url)
@@ -122,7 +125,7 @@ def _request_line(interaction: Interaction) -> Text:
         line.append(f"  {status if status is not None else '?'}", style=style)
         if response.reason:
             line.append(f" {response.reason}", style=style)
-        if response.duration_ms is not None:
+        if response.duration_ms is not None and not canonical:
             line.append(f"  {_duration(response.duration_ms)}", style="dim")
     return line
 
