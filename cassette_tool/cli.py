@@ -171,8 +171,8 @@ def diff(
     """What changed in meaning between two recordings: prompt, reply, tool calls, usage, cost.
 
     Exit 0: no semantic change; 1: changes; 2: a file could not be read or bad usage."""
-    from .diff import Options, diff_pair, diff_paths
-    from .gitdiff import diff_against_revision, parse_external_args
+    from .diff import Options, diff_paths
+    from .gitdiff import diff_against_revision, diff_external, parse_external_args
 
     options = Options(strict=strict, ignore=tuple(ignore or ()))
     args = paths or []
@@ -180,9 +180,11 @@ def diff(
     if rev is not None:
         results = diff_against_revision(rev, args, options)
     elif external is not None:
-        name = external.name if external.renamed_from is None else \
-            f"{external.renamed_from} → {external.name}"
-        results = [diff_pair(name, external.old, external.new, options)]
+        outcome = diff_external(external, options)
+        if isinstance(outcome, str):  # not a cassette: git's kind of plain diff
+            sys.stdout.write(outcome)
+            return
+        results = [outcome]
     elif len(args) == 2:
         results = diff_paths(args[0], args[1], options)
     else:
@@ -274,7 +276,7 @@ def main() -> None:
     except (KeyboardInterrupt, typer.Abort):
         sys.exit(ExitCode.INTERRUPTED)
     except CassetteError as exc:
-        print(str(exc), file=sys.stderr)
+        print(str(exc) if exc.path else f"cassette: {exc.message}", file=sys.stderr)
         sys.exit(ExitCode.BAD_INPUT)
     except BrokenPipeError:
         _quiet_broken_pipe()

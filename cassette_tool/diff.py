@@ -1,9 +1,9 @@
 """What changed in meaning between two recordings of the same cassette.
 
-`compare(old, new)` pairs interactions (in order, or by method and URL when the counts
-differ), compares their views (`view.py`: noise already left out) and returns one `Change`
+`compare(old, new)` pairs interactions (in order, or by content when the counts differ),
+compares their views (`view.py`: noise already left out) and returns one `Change`
 per differing leaf: a message added or removed, a word of the reply, a tool argument, a
-token count. `compare_trees` does the same for two directories, pairing files by relative
+token count. `diff_paths` does the same for two directories, pairing files by relative
 path.
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -24,6 +25,8 @@ from .source import dump_json
 from .view import interaction_view
 
 MISSING: Any = type("Missing", (), {"__repr__": lambda self: "MISSING"})()
+# Longer lists of numbers (embeddings) are compared as one value.
+VECTOR_LENGTH = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,10 +86,76 @@ def compare(old: Cassette, new: Cassette, options: Options = Options(),
 
 def pair_interactions(old: tuple[Interaction, ...], new: tuple[Interaction, ...]
                       ) -> list[tuple[Interaction | None, Interaction | None]]:
-    """In order when the counts agree; otherwise aligned on method and URL so that one
-    inserted call does not make every later one look changed."""
+    """In order when the counts agree (a re-recording makes the same calls). Otherwise
+    aligned by content, so that one inserted or dropped call does not make every later one
+    look changed: LLM calls mostly share one method and URL, so those alone cannot tell them
+    apart, but their prompts, replies and statuses can."""
     if len(old) == len(new):
         return list(zip(old, new, strict=True))
+    if len(old) * len(new) > _ALIGN_LIMIT:
+        return _pair_by_key(old, new)
+    return _align(old, new)
+
+
+# Aligning costs: pairing two calls costs how unlike they are (0: the same; past 2: less
+# alike than one removed and one added call).
+_SKIP = 1.0
+_ALIGN_LIMIT = 40_000  # cells of the alignment table; past it, method and URL only
+
+
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    key: str  # method and URL
+    messages: Counter[str]  # the prompt's messages (or the request body), as JSON
+    reply: str
+    status: Any
+
+
+def _shape(interaction: Interaction) -> _Shape:
+    view = interaction_view(interaction)
+    prompt = view.get("prompt")
+    parts = prompt["messages"] if prompt else [view["request"].get("body"),
+                                               view.get("websocket")]
+    reply = view.get("reply", view.get("response_body"))
+    return _Shape(f"{view['request']['method']} {view['request']['url']}",
+                  Counter(dump_json(p) for p in parts), dump_json(reply), view.get("status"))
+
+
+def _cost(a: _Shape, b: _Shape) -> float:
+    total = max(a.messages.total(), b.messages.total(), 1)
+    unlike = 1 - (a.messages & b.messages).total() / total
+    differ = (a.key != b.key, a.reply != b.reply, bool(a.status != b.status))
+    return unlike + differ[0] + 0.25 * differ[1] + 0.25 * differ[2]
+
+
+def _align(old: tuple[Interaction, ...], new: tuple[Interaction, ...]
+           ) -> list[tuple[Interaction | None, Interaction | None]]:
+    """The cheapest alignment (edit distance with `_cost` as the price of a pair)."""
+    a, b = [_shape(i) for i in old], [_shape(i) for i in new]
+    table = [[j * _SKIP for j in range(len(b) + 1)]]
+    for i in range(1, len(a) + 1):
+        row = [i * _SKIP]
+        for j in range(1, len(b) + 1):
+            row.append(min(table[i - 1][j - 1] + _cost(a[i - 1], b[j - 1]),
+                           table[i - 1][j] + _SKIP, row[j - 1] + _SKIP))
+        table.append(row)
+    pairs: list[tuple[Interaction | None, Interaction | None]] = []
+    i, j = len(a), len(b)
+    while i or j:
+        if i and j and table[i][j] == table[i - 1][j - 1] + _cost(a[i - 1], b[j - 1]):
+            i, j = i - 1, j - 1
+            pairs.append((old[i], new[j]))
+        elif j and table[i][j] == table[i][j - 1] + _SKIP:
+            j -= 1  # walking backwards: an added call goes after a removed one, as in diff(1)
+            pairs.append((None, new[j]))
+        else:
+            i -= 1
+            pairs.append((old[i], None))
+    return pairs[::-1]
+
+
+def _pair_by_key(old: tuple[Interaction, ...], new: tuple[Interaction, ...]
+                 ) -> list[tuple[Interaction | None, Interaction | None]]:
     keys_old = [_key(i) for i in old]
     keys_new = [_key(i) for i in new]
     pairs: list[tuple[Interaction | None, Interaction | None]] = []
@@ -121,6 +190,11 @@ def diff_values(old: Any, new: Any, path: str) -> Iterator[tuple[str, Any, Any]]
             child = f"{path}.{key}" if path else str(key)
             yield from diff_values(old.get(key, MISSING), new.get(key, MISSING), child)
     elif isinstance(old, list) and isinstance(new, list):
+        if _is_vector(old) and _is_vector(new):
+            # An embedding re-recorded differs in most of its numbers: one change, not 1,536.
+            if len(old) != len(new) or not all(map(_same, old, new)):
+                yield path, old, new
+            return
         yield from _diff_lists(old, new, path)
     elif not _same(old, new):
         yield path, old, new
@@ -144,6 +218,11 @@ def _diff_lists(old: list[Any], new: list[Any], path: str) -> Iterator[tuple[str
             yield f"{path}[{k}]", old[k], MISSING
         for k in range(j1 + shared, j2):
             yield f"{path}[{k}]", MISSING, new[k]
+
+
+def _is_vector(value: list[Any]) -> bool:
+    return len(value) > VECTOR_LENGTH and all(
+        isinstance(x, (int, float, Decimal)) and not isinstance(x, bool) for x in value)
 
 
 def _same(old: Any, new: Any) -> bool:

@@ -15,6 +15,7 @@ from rich.console import Console
 from cassette_tool import load
 from cassette_tool.render.console import render
 from cassette_tool.render.markdown import render as render_markdown
+
 from conftest import SAMPLES
 
 GOLDEN = Path(__file__).parent / "golden"

@@ -45,8 +45,9 @@ def api_for(interaction: Interaction) -> tuple[ModuleType, Any] | None:
         return None
     request = interaction.request
     body = body_json(request.body)
+    url = request.url.split("#", 1)[0]  # pydantic-ai marks streamed calls with `#stream`
     for module in APIS:
-        if module.matches(request.url, body):
+        if module.matches(url, body):
             return module, body
     return None
 

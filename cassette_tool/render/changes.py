@@ -21,8 +21,8 @@ def summary_line(results: list[CassetteDiff]) -> str:
               for s in ("changed", "unchanged", "added", "removed", "error")}
     words = {"unchanged": "without semantic change", "error": "unreadable"}
     parts = [f"{n} {words.get(s, s)}" for s, n in counts.items() if n]
-    return f"{len(results)} cassette{'s' if len(results) != 1 else ''} compared: " + \
-        ", ".join(parts)
+    head = f"{len(results)} cassette{'s' if len(results) != 1 else ''} compared"
+    return f"{head}: {', '.join(parts)}" if parts else head
 
 
 # --- terminal ---------------------------------------------------------------------------------
@@ -33,7 +33,9 @@ def render_text(console: Console, results: list[CassetteDiff], *, summary: bool)
     for result in results:
         if result.status == "unchanged":
             if not summary:  # a lone pair says it in one line; many pairs only count it
-                console.print(Text(f"{result.name}: no semantic change", style="dim"))
+                # One line whatever the width: scripts and hooks read it.
+                console.print(Text(f"{result.name}: no semantic change", style="dim"),
+                              soft_wrap=True)
             continue
         if result.status in ("added", "removed", "error"):
             mark, style = {"added": ("+", "green"), "removed": ("-", "red"),
