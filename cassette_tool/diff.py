@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from difflib import SequenceMatcher
+from pathlib import Path
 from typing import Any
 
 from .errors import CassetteError
@@ -273,8 +274,23 @@ def diff_paths(old: str, new: str, options: Options = Options()) -> list[Cassett
     """Two files, or two directories compared file by file."""
     if os.path.isdir(old) and os.path.isdir(new):
         pairs = pair_files(expand_paths([old]), old, expand_paths([new]), new)
-        return [diff_pair(p.name, p.old, p.new, options) for p in pairs]
+        return [_diff_files(p.name, p.old, p.new, options) for p in pairs]
     return [diff_pair(new, old, new, options)]
+
+
+def _diff_files(name: str, old: str | None, new: str | None, options: Options) -> CassetteDiff:
+    # Most files of two checkouts are byte-identical: no need to read them as cassettes.
+    if old and new and _same_bytes(old, new):
+        return CassetteDiff(name, "unchanged")
+    return diff_pair(name, old, new, options)
+
+
+def _same_bytes(old: str, new: str) -> bool:
+    try:
+        return os.path.getsize(old) == os.path.getsize(new) and \
+            Path(old).read_bytes() == Path(new).read_bytes()
+    except OSError:
+        return False
 
 
 # --- directories ----------------------------------------------------------------------------
