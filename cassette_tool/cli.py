@@ -253,6 +253,72 @@ def git_setup(
     print("# or run: cassette git-setup --apply")
 
 
+class FindingFormat(StrEnum):
+    text = "text"
+    json = "json"
+    github = "github"
+    sarif = "sarif"
+
+
+class SeverityLevel(StrEnum):
+    warning = "warning"
+    error = "error"
+
+
+@app.command()
+def validate(
+    paths: Annotated[list[str] | None, typer.Argument(help="Cassette files or directories.")
+                     ] = None,
+    format: Annotated[FindingFormat, typer.Option("--format", "-f", help="Output format.")
+                      ] = FindingFormat.text,
+    severity: Annotated[SeverityLevel | None, typer.Option(
+        help="Lowest severity reported (default: from [tool.cassette], else warning).")] = None,
+    ignore: Annotated[list[str] | None, typer.Option(
+        help="A finding code never to report, e.g. W405; repeatable.")] = None,
+    list_checks: Annotated[bool, typer.Option(
+        "--list-checks", help="Print every check with its code and exit.")] = False,
+) -> None:
+    """Check cassettes: well formed, bodies decode, streams complete, no secrets.
+
+    Findings print as `path:line:col: CODE message`. Exit 0: clean; 1: findings; 2: usage."""
+    from . import __version__
+    from .config import load_config
+    from .load import expand_paths
+    from .render import findings as render
+    from .secrets import RULES, Rules
+    from .validate import CHECKS, check_file
+
+    if list_checks:
+        for check in CHECKS.values():
+            print(f"{check.code}  {check.severity:<7}  {check.title}: {check.description}")
+        for rule in RULES:
+            print(f"{rule.code}  {rule.severity:<7}  {rule.name}: {rule.description}")
+        return
+    if not paths:
+        _fail("validate takes one or more files or directories")
+        return
+    config = load_config()
+    rules = Rules.from_options(extra_headers=config.extra_headers,
+                               extra_params=config.extra_params,
+                               extra_fields=config.extra_fields,
+                               extra_patterns=config.extra_patterns)
+    threshold = (severity or SeverityLevel(config.severity)).value
+    ignored = set(ignore or ())
+    found = []
+    for path in expand_paths(paths):
+        for finding in check_file(path, rules):
+            if finding.code in ignored or config.ignored(finding.code, path):
+                continue
+            if threshold == "error" and finding.severity != "error":
+                continue
+            found.append(finding)
+    writer = {FindingFormat.text: render.text, FindingFormat.json: render.json_text,
+              FindingFormat.github: render.github}.get(format)
+    sys.stdout.write(writer(found) if writer else render.sarif(found, __version__))
+    if found:
+        raise typer.Exit(ExitCode.FINDINGS)
+
+
 def _quote(arg: str) -> str:
     import shlex
 

@@ -216,6 +216,8 @@ class Interaction:
     websocket: tuple[WsMessage, ...] = ()
     line: int | None = field(default=None, compare=False)  # 1-based, where it starts in the file
     exchange: Exchange | None = None
+    # Where the interaction sits in the parsed file (`("interactions", 3)`), for positions.
+    where: tuple[str | int, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import corpus_or_skip, sample
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -30,6 +29,8 @@ from cassette_tool.model import (
 )
 from cassette_tool.pricing import price
 from cassette_tool.providers import anthropic, read_exchange
+
+from conftest import corpus_or_skip, sample
 
 MESSAGES = "https://api.anthropic.com/v1/messages"
 VERTEX = ("https://us-east5-aiplatform.googleapis.com/v1/projects/p/locations/us-east5/"

@@ -3,7 +3,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import corpus_or_skip, sample
 
 from cassette_tool import load
 from cassette_tool.eventstream import encode
@@ -25,6 +24,8 @@ from cassette_tool.model import (
     Usage,
 )
 from cassette_tool.providers import bedrock_converse, read_exchange
+
+from conftest import corpus_or_skip, sample
 
 HOST = "https://bedrock-runtime.us-east-1.amazonaws.com"
 STREAM_URL = f"{HOST}/model/us.anthropic.claude-haiku-4-5-20251001-v1%3A0/converse-stream"

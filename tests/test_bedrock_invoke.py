@@ -4,7 +4,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import corpus_or_skip, sample
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -26,6 +25,8 @@ from cassette_tool.model import (
     Usage,
 )
 from cassette_tool.providers import bedrock_invoke, read_exchange
+
+from conftest import corpus_or_skip, sample
 
 HOST = "https://bedrock-runtime.us-east-1.amazonaws.com"
 CLAUDE = f"{HOST}/model/us.anthropic.claude-haiku-4-5-20251001-v1%3A0/invoke-with-response-stream"

@@ -7,7 +7,6 @@ from functools import cache
 from pathlib import Path
 
 import pytest
-from conftest import corpus_or_skip, http_interaction, sample
 
 from cassette_tool import CassetteError, load
 from cassette_tool.model import (
@@ -24,6 +23,8 @@ from cassette_tool.model import (
     Usage,
 )
 from cassette_tool.providers import cohere, read_exchange
+
+from conftest import corpus_or_skip, http_interaction, sample
 
 URL = "https://api.cohere.com/v2/chat"
 CHAT = {"model": "command-a-03-2025", "messages": [{"role": "user", "content": "hi"}],

@@ -7,11 +7,12 @@ from functools import cache
 
 import orjson
 import pytest
-from conftest import corpus_or_skip
 
 from cassette_tool import CassetteError, expand_paths, load
 from cassette_tool.model import Cassette
 from cassette_tool.render.data import loaded_data
+
+from conftest import corpus_or_skip
 
 # Words that show a recorded reply carried token counts, per API.
 USAGE_KEYS = re.compile(rb'"(usage|usageMetadata|prompt_eval_count|billed_units|'

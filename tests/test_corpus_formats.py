@@ -12,10 +12,10 @@ import re
 from functools import cache
 from pathlib import Path
 
-from conftest import corpus_or_skip
-
 from cassette_tool import CassetteError, load
 from cassette_tool.model import Cassette
+
+from conftest import corpus_or_skip
 
 NOT_CASSETTES = {"MANIFEST.tsv", "README.md", "PAIRS.tsv"}
 FORMAT_OF_MANIFEST = {"go-vcr-v2": "go-vcr", "seed": "go-vcr", "vcrpy": "vcrpy",

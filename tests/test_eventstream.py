@@ -144,11 +144,11 @@ def test_looks_like_eventstream() -> None:
 
 
 def test_recorded_bedrock_streams_decode_cleanly_and_re_encode_byte_for_byte() -> None:
-    from conftest import corpus_or_skip
-
     from cassette_tool import formats
     from cassette_tool.load import expand_paths
     from cassette_tool.source import read_source
+
+    from conftest import corpus_or_skip
 
     root = corpus_or_skip()
     checked = 0

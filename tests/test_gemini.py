@@ -3,7 +3,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import corpus_or_skip, sample
 
 from cassette_tool import load
 from cassette_tool.load import expand_paths
@@ -24,6 +23,8 @@ from cassette_tool.model import (
     Usage,
 )
 from cassette_tool.providers import gemini, read_exchange
+
+from conftest import corpus_or_skip, sample
 
 STUDIO = "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash"
 VERTEX = ("https://us-central1-aiplatform.googleapis.com/v1/projects/p/locations/us-central1"

@@ -7,7 +7,6 @@ from functools import cache
 from pathlib import Path
 
 import pytest
-from conftest import corpus_or_skip, http_interaction, sample
 
 from cassette_tool import CassetteError, load
 from cassette_tool.model import (
@@ -24,6 +23,8 @@ from cassette_tool.model import (
     Usage,
 )
 from cassette_tool.providers import ollama, read_exchange
+
+from conftest import corpus_or_skip, http_interaction, sample
 
 CHAT_URL = "http://localhost:11434/api/chat"
 CHAT = {"model": "qwen3:8b", "messages": [{"role": "user", "content": "hi"}]}

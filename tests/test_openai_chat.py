@@ -1,9 +1,9 @@
 from decimal import Decimal
 
-from conftest import sample
-
 from cassette_tool import load
 from cassette_tool.model import TextPart, ToolCall, ToolResult, Usage
+
+from conftest import sample
 
 
 def test_openrouter_streamed_tool_call_then_answer() -> None:

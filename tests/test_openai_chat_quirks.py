@@ -2,10 +2,10 @@
 
 from decimal import Decimal
 
-from conftest import http_interaction, sse
-
 from cassette_tool.load import _rebuild
 from cassette_tool.model import ToolCall, Usage
+
+from conftest import http_interaction, sse
 
 CHAT = {"model": "m", "messages": [{"role": "user", "content": "hi"}], "stream": True}
 

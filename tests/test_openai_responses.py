@@ -8,7 +8,6 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from conftest import corpus_or_skip, http_interaction, sample
 
 from cassette_tool import expand_paths, load
 from cassette_tool.model import (
@@ -25,6 +24,8 @@ from cassette_tool.model import (
     Usage,
 )
 from cassette_tool.providers import openai_responses, read_exchange
+
+from conftest import corpus_or_skip, http_interaction, sample
 
 URL = "https://api.openai.com/v1/responses"
 REQUEST = {"model": "gpt-5-mini", "input": "hi", "stream": True}

@@ -3,9 +3,9 @@
 import json
 from decimal import Decimal
 
-from conftest import corpus_or_skip
-
 from cassette_tool import load
+
+from conftest import corpus_or_skip
 
 
 def seed_path() -> str:

@@ -13,6 +13,7 @@ from typing import Any
 from ..model import Body, Headers, Interaction, Request, Response, WsMessage
 from ..source import Source, dump_json, try_json
 from .common import (
+    Layout,
     as_list,
     as_map,
     as_text,
@@ -26,6 +27,13 @@ from .common import (
 )
 
 NAME = "cassetter"
+LAYOUT = Layout(
+    url=(("request", "uri"), ("uri",)), status=(("response", "status"),),
+    request_headers=(("request", "headers"), ("headers",)),
+    response_headers=(("response", "headers"),),
+    request_body=(("request", "body", "content"),),
+    response_body=(("response", "body", "content"),),
+)
 BODY_TYPES = ("json", "text", "binary", "none")
 
 
@@ -95,6 +103,7 @@ def _http(tree: dict[str, Any], source: Source) -> list[Interaction]:
             response=Response(status_code(status), standard_reason(status_code(status)),
                               resp_headers, typed_body(resp.get("body"), resp_headers)),
             line=lines[index],
+            where=("interactions", index),
         ))
     return result
 
@@ -123,6 +132,7 @@ def _grpc(tree: dict[str, Any], source: Source, start: int) -> list[Interaction]
                               as_text(resp.get("status_message")),
                               headers_from_map(resp.get("metadata")), resp_body),
             line=lines[number],
+            where=("grpc_interactions", number),
         ))
     return result
 
@@ -142,6 +152,7 @@ def _ws(tree: dict[str, Any], source: Source, start: int) -> list[Interaction]:
             response=None,
             websocket=frames,
             line=lines[number],
+            where=("ws_interactions", number),
         ))
     return result
 

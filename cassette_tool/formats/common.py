@@ -8,6 +8,7 @@ Readers get untrusted trees: every helper here turns an odd value into an empty 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any, Literal
 
@@ -220,3 +221,60 @@ def _in_array_at(stack: list[tuple[bytes, str | None]], path: tuple[str, ...]) -
         return False
     keys = [key for _, key in stack[1:]]  # the root sits under no key
     return None not in keys and tuple(keys) == path
+
+
+# --- where things are inside one interaction's node (for validate and redact) -----------------
+
+NodePath = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """Paths, relative to an interaction's node, of the parts `validate` and `redact` point
+    at. Each part lists alternatives; the first that exists in the node is used. Header
+    shapes: `lists` ({name: [values]}), `pairs` ([{name, value}]), `map` ({name: value}),
+    `flat` ([name, value, name, value…])."""
+
+    url: tuple[NodePath, ...] = ()
+    request_headers: tuple[NodePath, ...] = ()
+    response_headers: tuple[NodePath, ...] = ()
+    request_body: tuple[NodePath, ...] = ()
+    response_body: tuple[NodePath, ...] = ()
+    status: tuple[NodePath, ...] = ()
+    request_headers_shape: str = "lists"
+    response_headers_shape: str = "lists"
+
+
+def locate(node: Any, alternatives: tuple[NodePath, ...]) -> NodePath | None:
+    for path in alternatives:
+        here = node
+        for key in path:
+            if isinstance(here, dict) and key in here:
+                here = here[key]
+            elif isinstance(here, list) and isinstance(key, int) and key < len(here):
+                here = here[key]
+            else:
+                break
+        else:
+            return path
+    return None
+
+
+def header_nodes(headers: Any, shape: str) -> list[tuple[str, Any, NodePath]]:
+    """(name, value, path relative to the headers node) for every header value."""
+    found: list[tuple[str, Any, NodePath]] = []
+    if shape == "lists" and isinstance(headers, dict):
+        for name, values in headers.items():
+            if isinstance(values, list):
+                found.extend((str(name), v, (name, j)) for j, v in enumerate(values))
+            else:
+                found.append((str(name), values, (name,)))
+    elif shape == "map" and isinstance(headers, dict):
+        found.extend((str(name), value, (name,)) for name, value in headers.items())
+    elif shape == "pairs" and isinstance(headers, list):
+        found.extend((str(h.get("name", "")), h.get("value"), (k, "value"))
+                     for k, h in enumerate(headers) if isinstance(h, dict))
+    elif shape == "flat" and isinstance(headers, list):
+        found.extend((str(headers[k]), headers[k + 1], (k + 1,))
+                     for k in range(0, len(headers) - 1, 2))
+    return found

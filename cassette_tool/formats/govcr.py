@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from ..model import Interaction, Request, Response
 from ..source import Source
 from .common import (
+    Layout,
     as_list,
     as_map,
     as_text,
@@ -25,6 +26,11 @@ from .common import (
 )
 
 NAME = "go-vcr"
+LAYOUT = Layout(
+    url=(("request", "url"),), status=(("response", "code"),),
+    request_headers=(("request", "headers"),), response_headers=(("response", "headers"),),
+    request_body=(("request", "body"),), response_body=(("response", "body"),),
+)
 
 
 def sniff(tree: Any) -> bool:
@@ -81,5 +87,6 @@ def read(tree: Any, source: Source) -> list[Interaction]:
                 duration_ms=go_duration_ms(resp.get("duration")),
             ),
             line=lines[index] if len(lines) == len(items) else None,
+            where=("interactions", index),
         ))
     return result

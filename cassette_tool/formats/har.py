@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 from ..model import Body, Headers, Interaction, Request, Response
 from ..source import Source, decode_base64, try_json
 from .common import (
+    Layout,
     as_list,
     as_map,
     as_text,
@@ -25,6 +26,13 @@ from .common import (
 )
 
 NAME = "har"
+LAYOUT = Layout(
+    url=(("request", "url"),), status=(("response", "status"),),
+    request_headers=(("request", "headers"),), response_headers=(("response", "headers"),),
+    request_body=(("request", "postData", "text"),),
+    response_body=(("response", "content", "text"),),
+    request_headers_shape="pairs", response_headers_shape="pairs",
+)
 
 
 def sniff(tree: Any) -> bool:
@@ -87,5 +95,6 @@ def read(tree: Any, source: Source) -> list[Interaction]:
                 duration_ms=_duration(entry.get("time")),
             ),
             line=lines[index] if len(lines) == len(entries) else None,
+            where=("log", "entries", index),
         ))
     return result

@@ -15,9 +15,10 @@ from typing import Any
 from ..errors import CassetteError
 from ..model import Body, Headers, Interaction, Request, Response, header_value
 from ..source import Source
-from .common import raw_body
+from .common import Layout, raw_body
 
 NAME = "httprr"
+LAYOUT = Layout()  # raw HTTP records: no tree to point into
 MAGIC = b"httprr trace v1\n"
 
 

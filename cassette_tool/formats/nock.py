@@ -14,6 +14,7 @@ from typing import Any
 from ..model import Body, Headers, Interaction, Request, Response, header_value
 from ..source import Source
 from .common import (
+    Layout,
     as_map,
     as_text,
     headers_from_map,
@@ -25,6 +26,12 @@ from .common import (
 )
 
 NAME = "nock"
+LAYOUT = Layout(
+    url=(("path",),), status=(("status",),),
+    request_headers=(("reqheaders",),), response_headers=(("rawHeaders",), ("headers",)),
+    request_body=(("body",),), response_body=(("response",),),
+    request_headers_shape="map", response_headers_shape="flat",
+)
 _HEX = re.compile(r"(?:[0-9a-fA-F]{2})+")
 
 
@@ -77,5 +84,6 @@ def read(tree: Any, source: Source) -> list[Interaction]:
             response=Response(status, standard_reason(status), resp_headers,
                               _response_body(entry, resp_headers)),
             line=lines[index] if len(lines) == len(tree) else None,
+            where=(index,),
         ))
     return result

@@ -13,6 +13,7 @@ from typing import Any
 from ..model import Body, Headers, Interaction, Request, Response
 from ..source import Source
 from .common import (
+    Layout,
     as_list,
     as_map,
     as_text,
@@ -25,6 +26,12 @@ from .common import (
 )
 
 NAME = "ruby-vcr"
+LAYOUT = Layout(
+    url=(("request", "uri"),), status=(("response", "status", "code"), ("response", "status")),
+    request_headers=(("request", "headers"),), response_headers=(("response", "headers"),),
+    request_body=(("request", "body", "string"), ("request", "body", "base64_string")),
+    response_body=(("response", "body", "string"), ("response", "body", "base64_string")),
+)
 
 
 def sniff(tree: Any) -> bool:
@@ -70,5 +77,6 @@ def read(tree: Any, source: Source) -> list[Interaction]:
                 body=_body(resp.get("body"), resp_headers),
             ),
             line=lines[index] if len(lines) == len(items) else None,
+            where=("http_interactions", index),
         ))
     return result

@@ -15,6 +15,7 @@ from typing import Any
 from ..model import Body, Headers, Interaction, Request, Response, WsMessage
 from ..source import Source
 from .common import (
+    Layout,
     as_list,
     as_map,
     as_text,
@@ -26,6 +27,13 @@ from .common import (
 )
 
 NAME = "vcrpy"
+LAYOUT = Layout(
+    url=(("request", "uri"),), status=(("response", "status", "code"), ("response", "status")),
+    request_headers=(("request", "headers"),), response_headers=(("response", "headers"),),
+    request_body=(("request", "parsed_body"), ("request", "body", "string"), ("request", "body")),
+    response_body=(("response", "parsed_body"), ("response", "body", "string"),
+                   ("response", "body")),
+)
 
 
 def sniff(tree: Any) -> bool:
@@ -78,13 +86,13 @@ def read(tree: Any, source: Source) -> list[Interaction]:
         if session:  # websocket frames end where an HTTP interaction starts
             result.append(_websocket(len(result), session, tree, session_line))
             session = []
-        result.append(_http(len(result), item, line_of(index)))
+        result.append(_http(len(result), item, line_of(index), index))
     if session:
         result.append(_websocket(len(result), session, tree, session_line))
     return result
 
 
-def _http(index: int, item: Any, line: int | None) -> Interaction:
+def _http(index: int, item: Any, line: int | None, position: int) -> Interaction:
     item = as_map(item, f"interaction {index}")
     req = as_map(item.get("request"), f"interaction {index} request")
     resp = as_map(item.get("response"), f"interaction {index} response")
@@ -106,6 +114,7 @@ def _http(index: int, item: Any, line: int | None) -> Interaction:
             body=_body(resp, resp_headers),
         ),
         line=line,
+        where=("interactions", position),
     )
 
 
