@@ -319,6 +319,83 @@ def validate(
         raise typer.Exit(ExitCode.FINDINGS)
 
 
+@app.command()
+def redact(
+    paths: Annotated[list[str] | None, typer.Argument(help="Cassette files or directories.")
+                     ] = None,
+    check: Annotated[bool, typer.Option(
+        "--check", help="Change nothing; exit 1 when something would be redacted.")] = False,
+    diff: Annotated[bool, typer.Option(
+        "--diff",
+        help="Print what would change as a unified diff (secrets masked); change nothing.")
+    ] = False,
+    include_warnings: Annotated[bool, typer.Option(
+        "--include-warnings",
+        help="Also replace identifying values (W4xx: organisation and project ids, CDN "
+             "cookies); errors are always replaced.")] = False,
+    placeholder: Annotated[str | None, typer.Option(
+        help="What replaces a secret (default: from [tool.cassette], else REDACTED); may use "
+             "{code}, {name}, {NAME}, {prefix}; 'same-length' keeps each length.")] = None,
+    extra_header: Annotated[list[str] | None, typer.Option(
+        help="Another credential header name; repeatable.")] = None,
+    extra_param: Annotated[list[str] | None, typer.Option(
+        help="Another credential query or form parameter; repeatable.")] = None,
+    extra_field: Annotated[list[str] | None, typer.Option(
+        help="Another credential body field; repeatable.")] = None,
+    extra_pattern: Annotated[list[str] | None, typer.Option(
+        help="A regular expression for another secret (group `secret`: the part to "
+             "replace); repeatable.")] = None,
+    ignore: Annotated[list[str] | None, typer.Option(
+        help="A finding code never to redact, e.g. W405; repeatable.")] = None,
+) -> None:
+    """Replace every secret validate finds by a placeholder, in place, changing no other byte.
+
+    Exit 0: nothing to redact, or redacted; 1: with --check, something would be redacted;
+    2: usage, or a file that could not be read, redacted or written (it is left unchanged)."""
+    from .config import load_config
+    from .load import expand_paths
+    from .redact import Options, masked_diff, redact_file
+    from .secrets import Rules
+
+    if not paths:
+        _fail("redact takes one or more files or directories")
+        return
+    config = load_config()
+    patterns = {**config.extra_patterns,
+                **{f"option-{i}": p for i, p in enumerate(extra_pattern or (), 1)}}
+    rules = Rules.from_options(extra_headers=[*config.extra_headers, *(extra_header or ())],
+                               extra_params=[*config.extra_params, *(extra_param or ())],
+                               extra_fields=[*config.extra_fields, *(extra_field or ())],
+                               extra_patterns=patterns)
+    ignored = set(ignore or ())
+    options = Options(placeholder if placeholder is not None else config.placeholder,
+                      include_warnings,
+                      lambda code, path: code in ignored or config.ignored(code, path))
+    failed, files, secrets = 0, 0, 0
+    for path in expand_paths(paths):
+        try:
+            result = redact_file(path, rules, options, write=not (check or diff))
+        except CassetteError as exc:
+            print(str(exc.with_path(path)), file=sys.stderr)
+            failed += 1
+            continue
+        if result.skipped:
+            print(f"{path}: skipped: {result.skipped}", file=sys.stderr)
+        elif diff:
+            sys.stdout.write(masked_diff(result))
+        for item in result.replaced if not diff else ():
+            print(f"{path}:{item.line or 1}:{item.column or 1}: {item}")
+        files += result.changed
+        secrets += len(result.replaced)
+    if secrets:
+        verb = "would redact" if check or diff else "redacted"
+        print(f"{verb} {secrets} secret(s) in {files} file(s)", file=sys.stderr)
+    if failed:
+        raise typer.Exit(ExitCode.BAD_INPUT)
+    if check and files:
+        raise typer.Exit(ExitCode.FINDINGS)
+
+
 def _quote(arg: str) -> str:
     import shlex
 

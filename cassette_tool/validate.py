@@ -16,11 +16,12 @@ from typing import Any, Literal
 from . import formats
 from .errors import CassetteError
 from .eventstream import decode as decode_frames
-from .formats.common import Layout, NodePath, header_nodes, locate
+from .formats.common import Layout, NodePath, locate
 from .load import load_source
 from .model import Body, Cassette, Interaction, Response
 from .secrets import Rules
-from .source import Source, read_source, text_of, try_json
+from .sites import interaction_sites, node_at
+from .source import Source, read_source, try_json
 
 Severity = Literal["error", "warning"]
 
@@ -93,7 +94,7 @@ def check_file(path: str, rules: Rules | None = None) -> list[Finding]:
     tree = _tree(source) if Layout() != module.LAYOUT else None
     found: list[Finding] = []
     for interaction in cassette.interactions:
-        item = _node(tree, interaction.where) if tree is not None else None
+        item = node_at(tree, interaction.where) if tree is not None else None
         context = _Context(path, interaction, item, module.LAYOUT)
         found.extend(_structure(context))
         found.extend(_bodies(context))
@@ -139,7 +140,7 @@ def _structure(context: _Context) -> Iterator[Finding]:
         where = context.where(f"{side}_headers")
         if where is None or context.item is None:
             continue
-        headers = _node(context.item, where[len(context.interaction.where):])
+        headers = node_at(context.item, where[len(context.interaction.where):])
         shape = getattr(context.layout, f"{side}_headers_shape")
         # VCR.py writes header values that were bytes as `!!binary`: odd, but replayable.
         if shape == "lists" and isinstance(headers, dict) and any(
@@ -249,60 +250,11 @@ def _frame_text(payload: bytes) -> bytes:
 # --- secrets -----------------------------------------------------------------------------------
 
 def _secrets(context: _Context, rules: Rules) -> Iterator[Finding]:
-    interaction = context.interaction
-    label = f"interaction {interaction.index}"
-    url_node = context.where("url")
-    for found in rules.check_url(interaction.request.url):
-        exact = url_node is not None and _value_at(context, url_node) == interaction.request.url
-        yield _secret(context, found, f"{label} URL", url_node, found.start if exact else None)
-    for side in ("request", "response"):
-        message = interaction.request if side == "request" else interaction.response
-        if message is None:
-            continue
-        yield from _header_secrets(context, rules, side, message.headers, label)
-        body = message.body
-        where = context.where(f"{side}_body")
-        if body.parsed is not None:
-            for json_path, found in rules.check_data(body.parsed):
-                node = where + json_path if where is not None else None
-                yield _secret(context, found, f"{label} {side} body", node, found.start)
-            continue
-        text = text_of(body.data)
-        if text is None:
-            continue
-        exact = where is not None and not body.notes and _value_at(context, where) == text
-        for found in rules.find_in_text(text):
-            yield _secret(context, found, f"{label} {side} body", where,
-                          found.start if exact else None)
-    for number, frame in enumerate(interaction.websocket):
-        data = frame.data
-        findings = (rules.check_data(data) if isinstance(data, (dict, list))
-                    else (((), f) for f in rules.find_in_text(data))
-                    if isinstance(data, str) else ())
-        for _, found in findings:
-            yield _secret(context, found, f"{label} websocket message {number}", None, None)
-
-
-def _header_secrets(context: _Context, rules: Rules, side: str,
-                    headers: tuple[tuple[str, str], ...], label: str) -> Iterator[Finding]:
-    where = context.where(f"{side}_headers")
-    shape = getattr(context.layout, f"{side}_headers_shape")
-    nodes = {}
-    if where is not None and context.item is not None:
-        raw = _node(context.item, where[len(context.interaction.where):])
-        nodes = {(name.lower(), str(value)): where + rel
-                 for name, value, rel in header_nodes(raw, shape)}
-    for name, value in headers:
-        node = nodes.get((name.lower(), value))
-        for found in rules.check_header(name, value):
-            yield _secret(context, found, f"{label} {side} header {name}", node,
-                          found.start if node is not None else None)
-
-
-def _secret(context: _Context, found: Any, where: str, node: NodePath | None,
-            offset: int | None) -> Finding:
-    return context.finding(found.rule.code, f"{where}: {found.message}", node, offset,
-                           found.rule.severity, found.rule.name)
+    for site in interaction_sites(context.interaction, context.item, context.layout, rules):
+        found, span = site.finding, site.span
+        yield context.finding(found.rule.code, f"{site.label}: {found.message}", site.node,
+                              span[0] if span is not None else None, found.rule.severity,
+                              found.rule.name)
 
 
 # --- positions ---------------------------------------------------------------------------------
@@ -312,21 +264,6 @@ def _tree(source: Source) -> Any:
         return formats._tree(source)
     except CassetteError:
         return None
-
-
-def _node(tree: Any, path: NodePath) -> Any:
-    for key in path:
-        if isinstance(tree, dict):
-            tree = tree.get(key)
-        elif isinstance(tree, list) and isinstance(key, int) and key < len(tree):
-            tree = tree[key]
-        else:
-            return None
-    return tree
-
-
-def _value_at(context: _Context, node: NodePath) -> Any:
-    return _node(context.item, node[len(context.interaction.where):])
 
 
 def _positioned(found: list[Finding], source: Source, cassette: Cassette) -> list[Finding]:
