@@ -7,7 +7,7 @@ from enum import IntEnum
 
 class ExitCode(IntEnum):
     OK = 0
-    FINDINGS = 1  # validate: findings; diff: differences
+    FINDINGS = 1  # validate: findings; diff: differences; redact --check: work to do
     BAD_INPUT = 2  # unreadable file or usage error
     INTERNAL = 3  # a bug in cassette itself
     INTERRUPTED = 130
