@@ -55,7 +55,9 @@ def _yaml() -> Any:
     from ruamel.yaml.constructor import SafeConstructor
 
     class Constructor(SafeConstructor):
-        pass
+        def construct_document(self, node: Any) -> Any:
+            _check_graph(node)  # before anything is built: see MAX_DEPTH
+            return super().construct_document(node)
 
     # Ruby's Psych writes binary bodies with the local tag `!binary` (VCR.py: `!!binary`).
     Constructor.add_constructor("!binary", _binary)
@@ -69,6 +71,83 @@ def _yaml() -> Any:
     yaml = YAML(typ="safe", pure=False)
     yaml.Constructor = Constructor
     return yaml
+
+
+# A cassette is untrusted input, and YAML can describe far more data than its size: aliases
+# repeat a node without copying it (nine levels of nine aliases are 9^9 strings, the "billion
+# laughs"), and every consumer of the data (JSON output, the secret scan, the renderers) walks
+# each repetition. Nesting is bounded too: libyaml's composer recurses in C (a crash past some
+# tens of thousands of levels), its scanner takes time quadratic in the flow depth, and the
+# JSON writers recurse. Real cassettes nest at most a few dozen levels and repeat little.
+MAX_DEPTH = 500
+MAX_ALIAS_NODES = 1_000_000  # nodes that aliases may add to the document, once expanded
+# Fewer collection indicators than this cannot nest deep enough to reach libyaml's limits.
+_CHEAP_INDICATORS = 5_000
+_INDICATORS = (b"[", b"{", b"- ", b"-\n", b"-\t", b"? ", b"?\n", b"?\t")
+
+
+def _check_graph(root: Any) -> None:
+    """Refuse a composed document that nests too deeply or repeats itself through aliases
+    past MAX_ALIAS_NODES once expanded, or that contains itself (`&a [*a]`). One pass over
+    the distinct nodes; sizes and heights are counted as if every alias were a copy."""
+    expanded: dict[int, tuple[int, int]] = {}  # node id -> (node count, height), expanded
+    open_nodes: set[int] = set()  # the current node's ancestors: meeting one again is a cycle
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        children = ([n for pair in node.value for n in pair] if node.id == "mapping"
+                    else node.value if node.id == "sequence" else ())
+        if done:
+            open_nodes.discard(key)
+            below = [expanded[id(child)] for child in children]
+            size, height = 1 + sum(s for s, _ in below), 1 + max(h for _, h in below)
+            if height > MAX_DEPTH:
+                raise _refused(node, f"it nests deeper than {MAX_DEPTH} levels")
+            if size - len(expanded) > MAX_ALIAS_NODES:
+                raise _refused(node, f"its aliases expand to more than {MAX_ALIAS_NODES:,} "
+                               "nodes (a \"billion laughs\" document)")
+            expanded[key] = (size, height)
+        elif key in open_nodes:
+            raise _refused(node, "an alias refers to a node that contains it")
+        elif key not in expanded:
+            if children:
+                open_nodes.add(key)
+                stack.append((node, True))
+                stack.extend((child, False) for child in children)
+            else:
+                expanded[key] = (1, 1)
+
+
+def _check_nesting(data: bytes, path: str) -> None:
+    """Refuse deep nesting before libyaml composes it (see MAX_DEPTH); stops reading at the
+    first level too many, so the scanner's quadratic cost stays bounded."""
+    if sum(data.count(indicator) for indicator in _INDICATORS) < _CHEAP_INDICATORS:
+        return
+    from ruamel.yaml.events import (
+        MappingEndEvent,
+        MappingStartEvent,
+        SequenceEndEvent,
+        SequenceStartEvent,
+    )
+
+    depth = 0
+    for event in _yaml().parse(data):
+        kind = event.__class__
+        if kind is SequenceStartEvent or kind is MappingStartEvent:
+            depth += 1
+            if depth > MAX_DEPTH:
+                mark = event.start_mark
+                raise CassetteError(f"refusing the YAML document: it nests deeper than "
+                                    f"{MAX_DEPTH} levels", path, mark.line + 1, mark.column + 1)
+        elif kind is SequenceEndEvent or kind is MappingEndEvent:
+            depth -= 1
+
+
+def _refused(node: Any, why: str) -> CassetteError:
+    mark = node.start_mark
+    return CassetteError(f"refusing the YAML document: {why}", None, mark.line + 1,
+                         mark.column + 1)
 
 
 def _binary(constructor: Any, node: Any) -> bytes:
@@ -97,6 +176,7 @@ def parse_yaml(source: Source) -> Any:
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
     try:
+        _check_nesting(source.data, source.path)
         return _yaml().load(source.data)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
