@@ -78,8 +78,9 @@ def _yaml() -> Any:
 # laughs"), and every consumer of the data (JSON output, the secret scan, the renderers) walks
 # each repetition. Nesting is bounded too: libyaml's composer recurses in C (a crash past some
 # tens of thousands of levels), its scanner takes time quadratic in the flow depth, and the
-# JSON writers recurse. Real cassettes nest at most a few dozen levels and repeat little.
-MAX_DEPTH = 500
+# JSON writers recurse (orjson refuses past 254 levels; the fallback through `plain_data`
+# takes two Python frames a level). Real cassettes nest a few dozen levels and repeat little.
+MAX_DEPTH = 200
 MAX_ALIAS_NODES = 1_000_000  # nodes that aliases may add to the document, once expanded
 # Fewer collection indicators than this cannot nest deep enough to reach libyaml's limits.
 _CHEAP_INDICATORS = 5_000
@@ -194,10 +195,28 @@ def parse_yaml(source: Source) -> Any:
 
 def parse_json_document(source: Source) -> Any:
     try:
-        return orjson.loads(source.data.removeprefix(_BOM))
+        data = orjson.loads(source.data.removeprefix(_BOM))
     except orjson.JSONDecodeError as exc:
         raise CassetteError(f"invalid JSON: {exc.msg}", source.path,
                             exc.lineno, exc.colno) from exc
+    if source.data.count(b"[") + source.data.count(b"{") > MAX_DEPTH:
+        _check_json_depth(data, source.path)
+    return data
+
+
+def _check_json_depth(data: Any, path: str) -> None:
+    """orjson reads up to 1024 levels; the rest of the tool is bounded by MAX_DEPTH."""
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise CassetteError(f"refusing the JSON document: it nests deeper than "
+                                f"{MAX_DEPTH} levels", path)
+        if isinstance(value, dict):
+            stack.extend((item, depth + 1) for item in value.values()
+                         if isinstance(item, (dict, list)))
+        elif isinstance(value, list):
+            stack.extend((item, depth + 1) for item in value if isinstance(item, (dict, list)))
 
 
 def _one_line(problem: object) -> str:

@@ -12,6 +12,7 @@ import base64
 import json
 import os
 import re
+import resource
 import signal
 import subprocess
 import sys
@@ -62,8 +63,12 @@ def run_child(tmp: Path, *args: str) -> Child:
     child.returncode = os.waitstatus_to_exitcode(status)  # reaped by wait4, not by Popen
     assert child.returncode != -signal.SIGKILL, f"cassette {' '.join(args)} still ran after " \
                                                 f"{HANG_GUARD} s"
+    # Linux keeps a process's peak RSS across fork and exec, so the child's figure starts at
+    # this (test runner) process's own peak: count only what the child added above it.
+    inherited = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     return Child(child.returncode, out_path.read_text(errors="replace"),
-                 err_path.read_text(errors="replace"), usage.ru_maxrss * 1024)
+                 err_path.read_text(errors="replace"),
+                 max(usage.ru_maxrss * 1024 - inherited, 0))
 
 
 def snapshot(paths: list[Path]) -> dict[Path, tuple[bytes, int]]:
@@ -222,6 +227,8 @@ DEEP = {
     "har.json": '{"log": {"entries": ' + "[" * 100_000 + "]" * 100_000 + "}}\n",
     "nock.json": '[{"scope": "https://api.openai.com:443", "method": "POST", "path": "/v1",'
                  ' "body": ' + "[" * 100_000 + "]" * 100_000 + ', "status": 200}]\n',
+    "nock-1000.json": '[{"scope": "https://api.openai.com:443", "method": "POST", "path": "/v1",'
+                      ' "body": {"messages": ' + "[" * 1000 + "]" * 1000 + '}, "status": 200}]\n',
     "body-string.yaml": _vcrpy("'" + "[" * 100_000 + "'"),
     "parsed-body-700.yaml": _vcrpy("'{}'", request_extra="    parsed_body: " + "[" * 700
                                    + "]" * 700 + "\n"),
@@ -260,6 +267,27 @@ def test_deep_nesting_is_refused_or_read(tmp_path: Path, name: str) -> None:
         assert run.code in ((1, 2) if args[0] == "validate" else (0, 2)), run
         assert_clear(run, run.out, run.err)
         assert run.peak_bytes < 300 << 20, run
+
+
+def test_nesting_just_under_the_limit_is_read_by_every_command(cli, tmp_path: Path) -> None:
+    # A parsed body and a tool schema nested 180 levels: deeper than any real cassette, and
+    # still within what every reader, renderer and writer handles (source.MAX_DEPTH).
+    from cassette_tool.source import MAX_DEPTH
+
+    levels = MAX_DEPTH - 20
+    path = tmp_path / "nested.yaml"
+    path.write_text(_vcrpy("'{}'", request_extra=(
+        "    parsed_body:\n      model: gpt-4o\n      messages: [{role: user, content: "
+        + "[" * levels + "]" * levels + "}]\n      tools: [{type: function, function: "
+        "{name: f, parameters: " + "{a: " * levels + "b" + "}" * levels + "}}]\n")))
+    other = tmp_path / "nested-other.yaml"
+    other.write_text(path.read_text().replace("{a: b}", "{a: c}"))
+    for args in (("validate", str(path)), ("show", "--no-pager", "--raw", str(path)),
+                 ("show", "-f", "json", "--raw", str(path)), ("show", "-f", "markdown", str(path)),
+                 ("diff", str(path), str(other)), ("diff", "-f", "json", str(path), str(other))):
+        run = cli(*args)
+        assert run.code == (1 if args[0] == "diff" else 0), run
+        assert_clear(run, run.out, run.err)
 
 
 def test_a_body_nested_too_deeply_for_json_is_invalid_json(tmp_path: Path) -> None:
@@ -357,8 +385,8 @@ def test_a_gzip_bomb_is_not_inflated_without_bound(tmp_path: Path) -> None:
     compressor = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
     block = b" " * (1 << 20)
     gz = compressor.compress(b'{"id":"') + b"".join(
-        compressor.compress(block) for _ in range(64)) + compressor.compress(b'"}')
-    gz += compressor.flush()  # 64 MiB of JSON in about 64 KB
+        compressor.compress(block) for _ in range(128)) + compressor.compress(b'"}')
+    gz += compressor.flush()  # 128 MiB of JSON in about 128 KB
     encoded = base64.b64encode(gz).decode()
     lines = "\n".join("        " + encoded[i:i + 76] for i in range(0, len(encoded), 76))
     path = tmp_path / "gzip-bomb.yaml"
@@ -368,4 +396,4 @@ def test_a_gzip_bomb_is_not_inflated_without_bound(tmp_path: Path) -> None:
         "      - application/json\n    status"))
     run = run_child(tmp_path, "validate", str(path))
     assert run.code == 1 and "B102" in run.out, run
-    assert run.peak_bytes < 100 << 20, run
+    assert run.peak_bytes < 200 << 20, run
