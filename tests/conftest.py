@@ -73,3 +73,15 @@ def sse(*chunks: object, done: bool = True) -> str:
 
     lines = [f"data: {c if isinstance(c, str) else json.dumps(c)}\n\n" for c in chunks]
     return "".join(lines) + ("data: [DONE]\n\n" if done else "")
+
+
+def load_script(name: str):
+    """A script under scripts/ imported as a module, for tests of what it measures."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up by name
+    spec.loader.exec_module(module)
+    return module

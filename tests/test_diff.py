@@ -3,13 +3,10 @@ real changes are reported precisely (exit 1); unreadable files exit 2."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
@@ -35,20 +32,9 @@ from cassette_tool.providers import read_exchange
 from cassette_tool.sse import parse_sse
 from cassette_tool.view import interaction_view, looks_generated
 
-from conftest import ROOT, SAMPLES, sample
+from conftest import SAMPLES, load_script, sample
 
-
-def _noise_variants() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("noise_variants",
-                                                  ROOT / "scripts" / "noise_variants.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["noise_variants"] = module  # dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    return module
-
-
-nv = _noise_variants()
+nv = load_script("noise_variants")
 ALL_SAMPLES = sorted(str(Path(p).relative_to(SAMPLES)) for p in expand_paths([str(SAMPLES)]))
 CROSS = "diff/cross-format/vcrpy/anthropic_umbrella_tool_stream.yaml"
 CROSS_GOVCR = "diff/cross-format/go-vcr/anthropic_umbrella_tool_stream.yaml"

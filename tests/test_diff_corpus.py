@@ -4,17 +4,14 @@ history/PAIRS.tsv compare without exceptions, and known changes show."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
 from cassette_tool.diff import MISSING
 from cassette_tool.load import expand_paths
 
-from conftest import ROOT, corpus_or_skip
+from conftest import corpus_or_skip, load_script
 
 # pydantic-ai adds a `#stream` fragment to streamed URLs: these once broke API detection.
 FRAGMENT_URLS = ("history/pydantic__pydantic-ai/020/old.yaml",
@@ -22,21 +19,13 @@ FRAGMENT_URLS = ("history/pydantic__pydantic-ai/020/old.yaml",
 SAMPLE_EVERY = 3  # every third file keeps the test near 10 s; the script checks them all
 
 
-def _noise_variants() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("noise_variants",
-                                                  ROOT / "scripts" / "noise_variants.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["noise_variants"] = module  # dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_noise_only_variants_of_corpus_files_are_no_semantic_change(tmp_path: Path) -> None:
     corpus = corpus_or_skip()
     files = [Path(p) for p in expand_paths([str(corpus)])]
     chosen = files[::SAMPLE_EVERY] + [corpus / k for k in FRAGMENT_URLS]
-    report = _noise_variants().check_variants(corpus, tmp_path, seed=3, files=chosen,
+    report = load_script("noise_variants").check_variants(corpus, tmp_path, seed=3, files=chosen,
                                                 strict=False)
     assert report.variants >= 0.9 * (len(chosen) - report.unreadable), report
     assert report.broken == []
@@ -49,7 +38,7 @@ def test_noise_only_variants_of_corpus_files_are_no_semantic_change(tmp_path: Pa
 @pytest.fixture(scope="module")
 def history() -> dict[str, object]:
     corpus = corpus_or_skip()
-    report = _noise_variants().check_history(corpus / "history")
+    report = load_script("noise_variants").check_history(corpus / "history")
     return {row["id"]: result for row, result in report.results}
 
 
