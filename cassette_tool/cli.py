@@ -408,6 +408,9 @@ def _fail(message: str) -> None:
 
 
 def main() -> None:
+    import warnings
+
+    warnings.showwarning = _one_line_warning
     try:
         code = app(standalone_mode=False)
         # Without standalone mode the parser returns the code of a `typer.Exit`.
@@ -433,6 +436,11 @@ def main() -> None:
         print(f"cassette: internal error: {type(exc).__name__}: {exc} (run with --debug for "
               "the traceback)", file=sys.stderr)
         sys.exit(ExitCode.INTERNAL)
+
+
+def _one_line_warning(message: Warning | str, category: type[Warning], filename: str,
+                      lineno: int, file: object = None, line: str | None = None) -> None:
+    print(f"cassette: warning: {message}", file=sys.stderr)
 
 
 def _quiet_broken_pipe() -> None:

@@ -47,30 +47,42 @@ def read_source(path: str | Path) -> Source:
 
 
 @cache
-def _yaml() -> Any:
-    """A YAML loader for YAML's safe data types only. Tags that would build an object
-    (`!!python/object:…`, `!ruby/object:…`) are refused: a cassette is untrusted input and
-    must never run code."""
-    from ruamel.yaml import YAML
-    from ruamel.yaml.constructor import SafeConstructor
+def _loader() -> Any:
+    """A YAML loader for YAML's safe data types only, on libyaml. Tags that would build an
+    object (`!!python/object:…`, `!ruby/object:…`) are refused: a cassette is untrusted input
+    and must never run code.
 
-    class Constructor(SafeConstructor):
+    PyYAML's C loader, not ruamel's: it reads cassettes 2.5 times as fast (ruamel's composer
+    and resolver run in Python), and its YAML 1.1 rules for plain scalars are those of the
+    recorders that write cassettes (PyYAML, Psych, go-yaml). Positions for findings and
+    byte-exact splices come from ruamel's composer in `spans`, only when needed."""
+    import yaml
+    from yaml.constructor import SafeConstructor
+
+    base = getattr(yaml, "CSafeLoader", None)
+    if base is None:
+        warn_pure_python("PyYAML")
+        base = yaml.SafeLoader
+
+    class Loader(base):  # type: ignore[misc,valid-type]
+        may_alias = True
+
         def construct_document(self, node: Any) -> Any:
-            _check_graph(node)  # before anything is built: see MAX_DEPTH
+            # Before anything is built: see MAX_DEPTH. Without anchors the nodes form a tree
+            # and only their depth needs a look, at a fifth of the cost.
+            (_check_graph if self.may_alias else _check_depth)(node)
             return super().construct_document(node)
 
     # Ruby's Psych writes binary bodies with the local tag `!binary` (VCR.py: `!!binary`).
-    Constructor.add_constructor("!binary", _binary)
-    Constructor.add_constructor("tag:yaml.org,2002:binary", _binary)
+    Loader.add_constructor("!binary", _binary)
+    Loader.add_constructor("tag:yaml.org,2002:binary", _binary)
     # Python 2 VCR.py cassettes tag plain strings `!!python/unicode` and `!!python/str`.
-    for tag in ("python/unicode", "python/str"):
-        Constructor.add_constructor(f"tag:yaml.org,2002:{tag}", SafeConstructor.construct_yaml_str)
+    for tag in ("python/unicode", "python/str", "value"):
+        Loader.add_constructor(f"tag:yaml.org,2002:{tag}", SafeConstructor.construct_yaml_str)
     # Bodies are JSON data: an unquoted date stays the text it was, not a datetime.
-    Constructor.add_constructor("tag:yaml.org,2002:timestamp", SafeConstructor.construct_yaml_str)
-    Constructor.add_constructor(None, _refuse)
-    yaml = YAML(typ="safe", pure=False)
-    yaml.Constructor = Constructor
-    return yaml
+    Loader.add_constructor("tag:yaml.org,2002:timestamp", SafeConstructor.construct_yaml_str)
+    Loader.add_constructor(None, _refuse)
+    return Loader
 
 
 # A cassette is untrusted input, and YAML can describe far more data than its size: aliases
@@ -85,6 +97,36 @@ MAX_ALIAS_NODES = 1_000_000  # nodes that aliases may add to the document, once 
 # Fewer collection indicators than this cannot nest deep enough to reach libyaml's limits.
 _CHEAP_INDICATORS = 5_000
 _INDICATORS = (b"[", b"{", b"- ", b"-\n", b"-\t", b"? ", b"?\n", b"?\t")
+
+
+_AMPERSAND = re.compile(rb"&\S")  # starts with a literal: scans at memchr speed
+
+
+def _may_have_anchors(data: bytes) -> bool:
+    """Whether an anchor may start somewhere (`&name` after a space, a flow indicator, or at
+    the start): without one, no alias can follow and the document is a tree."""
+    for match in _AMPERSAND.finditer(data):
+        start = match.start()
+        if start == 0 or data[start - 1] in b" \t\r\n[{,":
+            return True
+    return False
+
+
+def _check_depth(root: Any) -> None:
+    """Refuse a tree of nodes (no aliases) deeper than MAX_DEPTH; visits collections only."""
+    stack: list[tuple[Any, int]] = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise _refused(node, f"it nests deeper than {MAX_DEPTH} levels")
+        if node.id == "mapping":
+            for key, value in node.value:
+                if value.id != "scalar":
+                    stack.append((value, depth + 1))
+                if key.id != "scalar":
+                    stack.append((key, depth + 1))
+        elif node.id == "sequence":
+            stack.extend((item, depth + 1) for item in node.value if item.id != "scalar")
 
 
 def _check_graph(root: Any) -> None:
@@ -123,25 +165,21 @@ def _check_graph(root: Any) -> None:
 def _check_nesting(data: bytes, path: str) -> None:
     """Refuse deep nesting before libyaml composes it (see MAX_DEPTH); stops reading at the
     first level too many, so the scanner's quadratic cost stays bounded."""
-    if sum(data.count(indicator) for indicator in _INDICATORS) < _CHEAP_INDICATORS:
+    if len(data) < _CHEAP_INDICATORS or sum(
+            data.count(indicator) for indicator in _INDICATORS) < _CHEAP_INDICATORS:
         return
-    from ruamel.yaml.events import (
-        MappingEndEvent,
-        MappingStartEvent,
-        SequenceEndEvent,
-        SequenceStartEvent,
-    )
+    import yaml
 
     depth = 0
-    for event in _yaml().parse(data):
+    for event in yaml.parse(data, Loader=_loader()):
         kind = event.__class__
-        if kind is SequenceStartEvent or kind is MappingStartEvent:
+        if kind is yaml.SequenceStartEvent or kind is yaml.MappingStartEvent:
             depth += 1
             if depth > MAX_DEPTH:
-                mark = event.start_mark
+                mark: Any = event.start_mark
                 raise CassetteError(f"refusing the YAML document: it nests deeper than "
                                     f"{MAX_DEPTH} levels", path, mark.line + 1, mark.column + 1)
-        elif kind is SequenceEndEvent or kind is MappingEndEvent:
+        elif kind is yaml.SequenceEndEvent or kind is yaml.MappingEndEvent:
             depth -= 1
 
 
@@ -152,7 +190,7 @@ def _refused(node: Any, why: str) -> CassetteError:
 
 
 def _binary(constructor: Any, node: Any) -> bytes:
-    from ruamel.yaml.constructor import ConstructorError
+    from yaml.constructor import ConstructorError
 
     try:
         return decode_base64(constructor.construct_scalar(node))
@@ -170,16 +208,35 @@ def _refuse(constructor: Any, node: Any) -> Any:
 
 def uses_c_parser() -> bool:
     """Whether YAML parsing runs on libyaml (the pure-Python parser is ~8x slower)."""
-    return "CParser" in _yaml().Parser.__name__
+    return any(base.__name__ == "CParser" for base in _loader().__mro__)
+
+
+def warn_pure_python(package: str) -> None:
+    """Say once (per process and package) that YAML is read without libyaml: never slow down
+    eight times without a word."""
+    import warnings
+
+    warnings.warn(f"{package} runs without its C parser (libyaml): reading YAML is about 8 "
+                  f"times slower; reinstall {package} from a wheel", PureParserWarning,
+                  stacklevel=3)
+
+
+class PureParserWarning(RuntimeWarning):
+    pass
 
 
 def parse_yaml(source: Source) -> Any:
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    import yaml
 
     try:
         _check_nesting(source.data, source.path)
-        return _yaml().load(source.data)
-    except MarkedYAMLError as exc:
+        loader = _loader()(source.data)
+        try:
+            loader.may_alias = _may_have_anchors(source.data)
+            return loader.get_single_data()
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         column = mark.column + 1 if mark is not None else None
@@ -187,7 +244,7 @@ def parse_yaml(source: Source) -> Any:
         raise CassetteError(f"invalid YAML: {problem}", source.path, line, column) from exc
     except CassetteError as exc:
         raise exc.with_path(source.path) from None
-    except (YAMLError, ValueError, TypeError) as exc:  # TypeError: a list as a mapping key
+    except (yaml.YAMLError, ValueError, TypeError) as exc:  # TypeError: a list as a mapping key
         raise CassetteError(f"invalid YAML: {_one_line(exc)}", source.path) from exc
     except RecursionError as exc:
         raise CassetteError("invalid YAML: nested too deeply", source.path) from exc
@@ -326,22 +383,44 @@ def _decompress(data: bytes, encoding: str) -> tuple[bytes, bool]:
     if encoding == "br":
         import brotli  # type: ignore[import-untyped]
 
+        limit = inflation_limit(len(data))
         decompressor = brotli.Decompressor()
-        out = bytes(decompressor.process(data))
+        out = bytes(decompressor.process(data, output_buffer_limit=limit + 1))
+        if len(out) > limit:
+            raise ValueError(_too_large(limit))
         return out, bool(decompressor.is_finished())
     if encoding == "zstd":
         raise ValueError("zstd is not supported")
     raise ValueError(f"unknown content-encoding {encoding!r}")
 
 
+# A body is refused past this many bytes decoded per byte recorded (with a floor): real
+# JSON and event streams compress 5 to 50 times, a "zip bomb" about 1,000 times, and
+# whatever is decoded is then parsed and scanned, so the limit keeps work linear in the file.
+MAX_INFLATION = 200
+MIN_INFLATION_LIMIT = 32 << 20
+
+
+def inflation_limit(compressed: int) -> int:
+    return max(MIN_INFLATION_LIMIT, MAX_INFLATION * compressed)
+
+
+def _too_large(limit: int) -> str:
+    return (f"it expands past {limit:,} bytes, over {MAX_INFLATION} times its recorded size "
+            "(a decompression bomb?)")
+
+
 def _inflate(data: bytes, wbits: int) -> tuple[bytes, bool]:
     # A decompressor object, not zlib.decompress: a recording cut short still gives the text
     # up to the cut. Concatenated gzip members (allowed by RFC 1952) are read one by one.
+    limit = inflation_limit(len(data))
     out = bytearray()
     rest = data
     while True:
         decompressor = zlib.decompressobj(wbits)
-        out += decompressor.decompress(rest)
+        out += decompressor.decompress(rest, limit + 1 - len(out))
+        if len(out) > limit:
+            raise ValueError(_too_large(limit))
         if not decompressor.eof:
             return bytes(out), False
         rest = decompressor.unused_data

@@ -255,7 +255,12 @@ def _skip_properties(text: str, i: int) -> int:
 def _yaml() -> Any:
     from ruamel.yaml import YAML
 
-    return YAML(typ="safe", pure=False)
+    from .source import warn_pure_python
+
+    yaml = YAML(typ="safe", pure=False)
+    if "CParser" not in yaml.Parser.__name__:  # ruamel.yaml.clib is missing
+        warn_pure_python("ruamel.yaml")
+    return yaml
 
 
 def uses_c_parser() -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import warnings
 import zlib
 from pathlib import Path
 
@@ -12,13 +13,18 @@ import pytest
 import cassette_tool
 from cassette_tool import CassetteError, load
 from cassette_tool.source import (
+    MAX_INFLATION,
+    MIN_INFLATION_LIMIT,
+    PureParserWarning,
     Source,
     decode_base64,
     decode_content,
     dump_json,
+    inflation_limit,
     parse_json_document,
     parse_yaml,
     read_source,
+    uses_c_parser,
 )
 
 TEXT = b'{"id":"chatcmpl-1","choices":[{"message":{"content":"Rest it for 5 minutes."}}]}'
@@ -78,6 +84,24 @@ def test_truncated_gzip_keeps_the_text_up_to_the_cut() -> None:
 def test_concatenated_gzip_members_are_all_read() -> None:
     assert decode_content(gzip.compress(b"ab") + gzip.compress(b"cd"), "gzip") == (
         b"abcd", ("gzip",))
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate", "br"])
+def test_a_decompression_bomb_is_refused_past_the_inflation_limit(encoding: str) -> None:
+    plain = b" " * (MIN_INFLATION_LIMIT + 1)
+    packed = {"gzip": gzip.compress, "deflate": zlib.compress, "br": brotli.compress}[encoding](plain)
+    assert len(packed) * MAX_INFLATION < MIN_INFLATION_LIMIT  # the floor is the bound here
+    data, notes = decode_content(packed, encoding)
+    assert data == packed
+    assert notes == (f"could not decode {encoding}: it expands past {MIN_INFLATION_LIMIT:,} "
+                     f"bytes, over {MAX_INFLATION} times its recorded size (a decompression "
+                     "bomb?)",)
+
+
+def test_a_body_at_the_inflation_limit_is_decoded() -> None:
+    plain = b"x" * MIN_INFLATION_LIMIT
+    assert decode_content(gzip.compress(plain), "gzip") == (plain, ("gzip",))
+    assert inflation_limit(1 << 20) == MAX_INFLATION << 20
 
 
 def test_undecodable_binary_body_is_kept_with_a_note() -> None:
@@ -205,3 +229,44 @@ def test_yaml_flow_mapping_starting_with_a_brace_is_read_as_yaml(tmp_path: Path)
 
 def test_a_list_as_a_mapping_key_is_a_yaml_error() -> None:
     assert yaml_error("? [1, [2]]\n: x\n").message.startswith("invalid YAML: ")
+
+
+def test_yaml_is_read_by_libyaml() -> None:
+    # yaml-facts.md: a YAML library without its C extension runs ~8x slower without a word.
+    assert uses_c_parser()
+
+
+def test_reading_without_libyaml_warns_once_and_still_reads(monkeypatch: pytest.MonkeyPatch,
+                                                             tmp_path: Path) -> None:
+    import yaml as pyyaml
+
+    from cassette_tool import source
+
+    monkeypatch.delattr(pyyaml, "CSafeLoader")
+    source._loader.cache_clear()
+    try:
+        with pytest.warns(PureParserWarning, match="PyYAML runs without its C parser"):
+            assert yaml("a: [1, !!binary aGk=]") == {"a": [1, b"hi"]}
+        assert not uses_c_parser()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            assert yaml("b: 2") == {"b": 2}  # the loader is made once: no second warning
+    finally:
+        source._loader.cache_clear()
+
+
+def test_the_cli_prints_a_warning_on_one_line(monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    import sys
+
+    from cassette_tool import cli
+
+    def warn_and_exit() -> None:
+        warnings.warn("something is slow", PureParserWarning, stacklevel=1)
+        raise SystemExit(0)
+
+    monkeypatch.setattr(cli, "app", lambda **_: warn_and_exit())
+    monkeypatch.setattr(sys, "argv", ["cassette", "--version"])
+    with pytest.raises(SystemExit):
+        cli.main()
+    assert capsys.readouterr().err == "cassette: warning: something is slow\n"
