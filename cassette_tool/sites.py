@@ -21,7 +21,7 @@ from typing import Any
 
 from . import formats
 from .errors import CassetteError
-from .formats.common import Layout, NodePath, header_nodes, locate
+from .formats.common import Layout, NodePath, as_text, header_nodes, locate
 from .model import Body, Cassette, Headers, Interaction
 from .secrets import Finding, Rules
 from .source import Source, text_of
@@ -37,7 +37,8 @@ class Site:
     text: str
     node: NodePath | None = None
     offset: int | None = None  # where text[0] is in the node's value, when written verbatim
-    body: Body | None = None  # the decoded body, for findings in a body
+    body: Body | None = None  # the decoded body, for findings in a body; a header value
+    # stored as `!!binary`, for findings there
     header: str = ""  # the header's name, for findings in a header
 
     @property
@@ -57,7 +58,9 @@ def file_sites(source: Source, cassette: Cassette, rules: Rules) -> list[Site]:
     module = formats.FORMAT_BY_NAME[cassette.format]
     found = [site for interaction in cassette.interactions
              for site in interaction_sites(interaction, None, module.LAYOUT, rules)]
-    if not found or Layout() == module.LAYOUT:
+    # Cookies kept beside the headers (HAR) are seen in the tree only.
+    beside = module.LAYOUT.request_cookies or module.LAYOUT.response_cookies
+    if (not found and not beside) or Layout() == module.LAYOUT:
         return found
     # Parsing the file into plain data a second time costs about as much as loading it:
     # only files with findings pay it.
@@ -78,7 +81,9 @@ def interaction_sites(interaction: Interaction, item: Any, layout: Layout,
     for side in ("request", "response"):
         message = interaction.request if side == "request" else interaction.response
         if message is not None:
-            yield from finder.headers(side, message.headers)
+            in_headers = list(finder.headers(side, message.headers))
+            yield from in_headers
+            yield from finder.cookies(side, {site.finding.value for site in in_headers})
             yield from finder.body(side, message.body)
     yield from finder.websocket()
 
@@ -130,18 +135,44 @@ class _Finder:
     def headers(self, side: str, headers: Headers) -> Iterator[Site]:
         where = self.where(f"{side}_headers")
         shape = getattr(self.layout, f"{side}_headers_shape")
-        nodes: dict[tuple[str, str], list[NodePath]] = {}
+        nodes: dict[tuple[str, str], list[tuple[NodePath, bytes | None]]] = {}
         if where is not None:
             for name, value, rel in header_nodes(self.value(where), shape):
-                nodes.setdefault((name.lower(), str(value)), []).append(where + rel)
+                # VCR.py writes a header that the client sent as bytes as `!!binary`.
+                stored = value if isinstance(value, bytes) else None
+                text = as_text(value) if stored is not None else str(value)
+                nodes.setdefault((name.lower(), text), []).append((where + rel, stored))
         for name, value in headers:
             # The same header twice with the same value: each finding goes to its own node.
             candidates = nodes.get((name.lower(), value))
-            node = candidates.pop(0) if candidates else None
+            node, stored = candidates.pop(0) if candidates else (None, None)
+            verbatim = node is not None and stored is None
+            # A value stored as bytes is written again whole, like a body stored encoded.
+            encoded = (Body(stored, notes=("!!binary",))
+                       if stored is not None and text_of(stored) == value else None)
             for found in self.rules.check_header(name, value):
                 yield self.site(found, f"{side} header", f"{self.label} {side} header {name}",
-                                value, node=node, offset=0 if node is not None else None,
-                                header=name)
+                                value, node=node if verbatim or encoded else None,
+                                offset=0 if verbatim else None, body=encoded, header=name)
+
+    def cookies(self, side: str, reported: set[str]) -> Iterator[Site]:
+        """Cookies kept as name/value pairs beside the headers (HAR), unless the same value
+        was reported in a header already."""
+        where = self.where(f"{side}_cookies")
+        pairs = self.value(where) if where is not None else None
+        header = "Cookie" if side == "request" else "Set-Cookie"
+        for number, pair in enumerate(pairs if isinstance(pairs, list) else ()):
+            if not isinstance(pair, dict) or not isinstance(pair.get("value"), str):
+                continue
+            assert where is not None
+            name = as_text(pair.get("name"))
+            text = f"{name}={pair['value']}"
+            for found in self.rules.check_header(header, text):
+                if found.value not in reported:
+                    yield self.site(found, f"{side} header",
+                                    f"{self.label} {side} cookie {name}", text,
+                                    node=(*where, number, "value"), offset=-len(name) - 1,
+                                    header=header)
 
     def body(self, side: str, body: Body) -> Iterator[Site]:
         where = self.where(f"{side}_body")

@@ -449,8 +449,9 @@ def test_every_sample_is_left_unchanged() -> None:
 
 
 def test_a_secret_that_cannot_be_located_leaves_the_file_alone(tmp_path: Path) -> None:
-    # VCR.py writes a header value that was bytes as `!!binary`: no text to splice into.
-    token = base64.b64encode(f"Bearer {OPENAI_KEY}".encode()).decode()
+    # A `!!binary` header value that is not UTF-8: its text is not the bytes it came from,
+    # so it cannot be written again, and nowhere else holds the key as text.
+    token = base64.b64encode(f"Bearer {OPENAI_KEY}".encode() + b"\xff").decode()
     path = tmp_path / "c.yaml"
     path.write_text(f"""interactions:
 - request:
@@ -651,7 +652,9 @@ def test_har_copies_of_a_secret_are_replaced_too(tmp_path: Path) -> None:
     result = redacted(old, "c.har")
     assert GOOGLE_KEY.encode() not in result.new and SESSION.encode() not in result.new
     assert result.new == old.replace(GOOGLE_KEY.encode(), b"REDACTED").replace(SESSION.encode(), b"REDACTED")
-    assert sum("copied in" in r.label for r in result.replaced) == 3
+    # the request cookie is found in `cookies` itself; the response's copy of it and the
+    # query parameter's are copies of what the header and the URL hold
+    assert sum("copied in" in r.label for r in result.replaced) == 2
 
 
 def test_a_header_sent_twice_is_replaced_twice(tmp_path: Path) -> None:
@@ -661,3 +664,47 @@ def test_a_header_sent_twice_is_replaced_twice(tmp_path: Path) -> None:
     result = redacted(old)
     assert result.new.count(b"- Bearer REDACTED\n") == 2 and len(result.replaced) == 2
     assert [r.line for r in result.replaced] == [12, 13]
+
+
+def test_a_header_stored_as_binary_is_written_again_as_binary(tmp_path: Path) -> None:
+    # VCR.py writes a header value the client sent as bytes (botocore, httpx) as `!!binary`.
+    encoded = base64.encodebytes(f"Bearer {OPENAI_KEY}".encode()).decode()
+    block = "".join(f"        {line}\n" for line in encoded.splitlines())
+    old = vcrpy_gzip(b"{}").replace(b"      content-type:\n      - application/json\n    method",
+                                    f"      authorization:\n      - !!binary |\n{block}"
+                                    "    method".encode(), 1)
+    path = ("interactions", 0, "request", "headers", "authorization", 0)
+    start, end = value_span(old, path)
+    [finding] = [f for f in check_file(str(_written(tmp_path, old))) if f.code[0] == "S"]
+    assert (finding.code, finding.line) == ("S101", old[:start].count(b"\n") + 1)
+    result = redacted(old)
+    only_inside(old, result.new, start, end)
+    assert spans.compose(result.new).scalar(path).value.split() == [
+        base64.b64encode(b"Bearer REDACTED").decode()]
+    assert secret_codes(result.new, "c.yaml", tmp_path) == []
+    assert not redacted(result.new).changed
+
+
+def test_har_cookies_kept_only_in_the_cookies_list_are_found(tmp_path: Path) -> None:
+    har = {"log": {"version": "1.2", "creator": {"name": "Polly.JS", "version": "6.0.6"}, "entries": [{
+        "request": {"method": "POST", "url": "https://api.openai.com/v1/chat/completions",
+                    "headers": [], "cookies": [{"name": "session", "value": SESSION}]},
+        "response": {"status": 200, "statusText": "OK", "headers": [],
+                     "cookies": [{"name": "__cf_bm", "value": "Yk8wq2Lz.Rm5Tn7Vb9Xc1Ze3Gf5Hj7Kl9"}],
+                     "content": {"mimeType": "application/json", "text": "{}"}},
+        "time": 310}]}}
+    old = json.dumps(har, indent=2).encode()
+    findings = [f for f in check_file(str(_written(tmp_path, old, "c.har"))) if f.code[0] in "SW"]
+    assert [(f.code, f.line) for f in findings] == [
+        ("S203", old[:old.index(SESSION.encode())].count(b"\n") + 1),
+        ("W405", old[:old.index(b"Yk8wq2")].count(b"\n") + 1)]
+    assert "request cookie session" in findings[0].message
+    result = redacted(old, "c.har")
+    assert result.new == old.replace(SESSION.encode(), b"REDACTED")
+    assert redacted(old, "c.har", include_warnings=True).new.count(b'"value": "REDACTED"') == 2
+
+
+def _written(tmp_path: Path, data: bytes, name: str = "c.yaml") -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path

@@ -243,6 +243,9 @@ class Layout:
     status: tuple[NodePath, ...] = ()
     request_headers_shape: str = "lists"
     response_headers_shape: str = "lists"
+    # HAR keeps cookies a second time as [{name, value}] pairs (they may be there alone).
+    request_cookies: tuple[NodePath, ...] = ()
+    response_cookies: tuple[NodePath, ...] = ()
 
 
 def locate(node: Any, alternatives: tuple[NodePath, ...]) -> NodePath | None:

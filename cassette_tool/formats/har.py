@@ -32,6 +32,7 @@ LAYOUT = Layout(
     request_body=(("request", "postData", "text"),),
     response_body=(("response", "content", "text"),),
     request_headers_shape="pairs", response_headers_shape="pairs",
+    request_cookies=(("request", "cookies"),), response_cookies=(("response", "cookies"),),
 )
 
 
