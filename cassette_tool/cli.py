@@ -277,6 +277,8 @@ def validate(
         help="A finding code never to report, e.g. W405; repeatable.")] = None,
     list_checks: Annotated[bool, typer.Option(
         "--list-checks", help="Print every check with its code and exit.")] = False,
+    jobs: Annotated[int | None, typer.Option(
+        "--jobs", "-j", min=1, help="Processes to use (default: one per core).")] = None,
 ) -> None:
     """Check cassettes: well formed, bodies decode, streams complete, no secrets.
 
@@ -286,7 +288,7 @@ def validate(
     from .load import expand_paths
     from .render import findings as render
     from .secrets import RULES, Rules
-    from .validate import CHECKS, check_file
+    from .validate import CHECKS, check_files
 
     if list_checks:
         for check in CHECKS.values():
@@ -305,8 +307,9 @@ def validate(
     threshold = (severity or SeverityLevel(config.severity)).value
     ignored = set(ignore or ())
     found = []
-    for path in expand_paths(paths):
-        for finding in check_file(path, rules):
+    files = expand_paths(paths)
+    for path, findings in zip(files, check_files(files, rules, jobs), strict=True):
+        for finding in findings:
             if finding.code in ignored or config.ignored(finding.code, path):
                 continue
             if threshold == "error" and finding.severity != "error":

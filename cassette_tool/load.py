@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from . import formats
 from .errors import CassetteError
@@ -27,8 +28,18 @@ def load_bytes(name: str, data: bytes, *, priced: bool = True) -> Cassette:
 
 
 def load_source(source: Source, *, priced: bool = True) -> Cassette:
-    name, interactions = formats.parse(source)
-    return Cassette(source.path, name, tuple(_rebuild(i, priced) for i in interactions))
+    return load_tree(source, priced=priced)[0]
+
+
+def load_tree(source: Source, *, priced: bool = True,
+              rebuilt: bool = True) -> tuple[Cassette, Any]:
+    """`load_source`, and the file as plain data (None for httprr), for checks that look
+    at the stored nodes: parsing a file costs more than everything else done with it.
+    `rebuilt=False` leaves the LLM exchanges out (checks of the stored bytes need none)."""
+    name, interactions, tree = formats.parse_tree(source)
+    if rebuilt:
+        interactions = [_rebuild(i, priced) for i in interactions]
+    return Cassette(source.path, name, tuple(interactions)), tree
 
 
 def _rebuild(interaction: Interaction, priced: bool) -> Interaction:

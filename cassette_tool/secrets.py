@@ -51,6 +51,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Literal
 from urllib.parse import unquote
 
@@ -178,9 +179,12 @@ _SHAPES = (
            severity="warning"),
 )
 SHAPES: tuple[Rule, ...] = tuple(rule for rule, _ in _SHAPES)
-# Every built-in shape starts with one of these literals: a short string without any of
-# them is done in one search instead of one per rule.
-_TRIGGER = re.compile("|".join(re.escape(lit) for _, lits in _SHAPES for lit in lits))
+# Every built-in shape starts with one of these literals: a substring test for each (at
+# memchr speed) tells which patterns can match at all, so a text is scanned by those only.
+# A short text is first searched once for all of them.
+_LITERALS: tuple[tuple[str, str], ...] = tuple(
+    (lit, rule.code) for rule, lits in _SHAPES for lit in lits)
+_TRIGGER = re.compile("|".join(re.escape(lit) for lit, _ in _LITERALS))
 _BUILT_IN = frozenset(rule.code for rule in SHAPES)
 
 _USERINFO = re.compile(r"://(?P<user>[^\s/@:\"'<>]{0,200}+):(?P<secret>[^\s/@\"'<>]{1,200}+)@")
@@ -237,9 +241,19 @@ FIELDS = frozenset({
     "authorizationtoken", "subscriptionkey", "accountkey",
 })
 
-# The closing quote is looked at, not consumed: it may open the next (escaped) member.
-_FIELD = re.compile(r'"(?P<name>[A-Za-z][A-Za-z0-9_-]{0,63}+)\\?"\s{0,20}+:\s{0,20}+\\?"'
-                    r'(?P<secret>[^"\\]{1,4000}+)(?=\\?")')
+
+@lru_cache(maxsize=8)
+def _field_pattern(fields: frozenset[str]) -> re.Pattern[str]:
+    """JSON members `"name": "value"` whose name is one of `fields` once lower-cased and
+    stripped of `_` and `-` (`_normal`). Matching only those names, not every member and then
+    the name, keeps the scan of a large JSON body in the regular-expression engine."""
+    names = "|".join("[_-]{0,64}+".join(re.escape(c) for c in name)
+                     for name in sorted(fields, key=len, reverse=True) if name[:1].isalpha())
+    # The closing quote is looked at, not consumed: it may open the next (escaped) member.
+    return re.compile(rf'"(?P<name>(?:{names})[_-]{{0,64}}+)\\?"\s{{0,20}}+:\s{{0,20}}+\\?"'
+                      r'(?P<secret>[^"\\]{1,4000}+)(?=\\?")', re.IGNORECASE)
+
+
 _PARAM = re.compile(r"[?&](?:amp;)?+(?P<name>[A-Za-z0-9_.-]{1,64}+)="
                     r"(?P<secret>[^&\s#\"'<>\\]{1,4000}+)")
 _FORM_START = re.compile(r"(?P<name>[A-Za-z0-9_.-]{1,64}+)=(?P<secret>[^&\s#\"'<>\\]{1,4000}+)")
@@ -384,6 +398,7 @@ def placeholder_for(rule: Rule, original: str, template: str = "REDACTED") -> st
 # --- the rules and how they are applied ----------------------------------------------------
 
 
+@lru_cache(maxsize=4096)  # the same few hundred member names, over and over
 def _normal(name: str) -> str:
     return name.lower().replace("_", "").replace("-", "")
 
@@ -473,10 +488,11 @@ class Rules:
 
     def _scan_shapes(self, text: str) -> list[Finding]:
         found: list[Finding] = []
-        rules = self.shapes
-        if len(text) < 4096 and _TRIGGER.search(text) is None:
-            rules = tuple(rule for rule in rules if rule.code not in _BUILT_IN)
-        for rule in rules:
+        present = () if len(text) < 4096 and _TRIGGER.search(text) is None else {
+            code for literal, code in _LITERALS if literal in text}
+        for rule in self.shapes:
+            if rule.code in _BUILT_IN and rule.code not in present:
+                continue
             assert rule.pattern is not None
             for m in rule.pattern.finditer(text):
                 start, end = m.span("secret") if "secret" in m.re.groupindex else m.span()
@@ -503,7 +519,7 @@ class Rules:
 
     def _members(self, text: str) -> list[Finding]:
         found: list[Finding] = []
-        for m in _FIELD.finditer(text):
+        for m in _field_pattern(self.fields).finditer(text):
             if _normal(m.group("name")) in self.fields:
                 found += self._credential(m.group("secret"), m.start("secret"),
                                           CREDENTIAL_FIELD)

@@ -9,16 +9,19 @@ itself a finding and never stops the check of the others.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any, Literal
 
 from . import formats
 from .errors import CassetteError
 from .eventstream import decode as decode_frames
 from .formats.common import Layout, NodePath, locate
-from .load import load_source
+from .load import load_tree
 from .model import Body, Cassette, Interaction, Response
+from .parallel import map_files
+from .providers import classify
 from .secrets import Rules
 from .sites import interaction_sites, node_at
 from .source import Source, read_source, try_json
@@ -76,6 +79,12 @@ class Finding:
         return f"{':'.join(where)}: {self.code} {self.message}"
 
 
+def check_files(paths: Sequence[str], rules: Rules | None = None,
+                jobs: int | None = None) -> Iterator[list[Finding]]:
+    """`check_file` for each path, in order, on every core when there are many."""
+    return map_files(partial(check_file, rules=rules), paths, jobs=jobs)
+
+
 def check_file(path: str, rules: Rules | None = None) -> list[Finding]:
     """Every finding in one file; never raises for a bad file."""
     rules = rules or Rules()
@@ -84,18 +93,17 @@ def check_file(path: str, rules: Rules | None = None) -> list[Finding]:
     except CassetteError as exc:
         return [Finding(path, "C001", "error", exc.message)]
     try:
-        cassette = load_source(source, priced=False)
+        cassette, tree = load_tree(source, rebuilt=False)
     except CassetteError as exc:
         code = "C002" if exc.message.startswith(("not a cassette", "not an HTTP")) else (
             "C001" if exc.message.startswith(("invalid YAML", "invalid JSON", "refusing"))
             else "C003")
         return [Finding(path, code, "error", exc.message, exc.line, exc.column)]
     module = formats.FORMAT_BY_NAME[cassette.format]
-    tree = _tree(source) if Layout() != module.LAYOUT else None
     found: list[Finding] = []
     for interaction in cassette.interactions:
         item = node_at(tree, interaction.where) if tree is not None else None
-        context = _Context(path, interaction, item, module.LAYOUT)
+        context = _Context(path, interaction, item, module.LAYOUT, classify(interaction))
         found.extend(_structure(context))
         found.extend(_bodies(context))
         found.extend(_stream(context))
@@ -109,6 +117,7 @@ class _Context:
     interaction: Interaction
     item: Any  # the interaction's node as plain data (None for httprr)
     layout: Layout
+    llm: tuple[str, bool] | None  # the API and whether the reply is streamed
 
     def where(self, part: str) -> NodePath | None:
         alternatives: tuple[NodePath, ...] = getattr(self.layout, part)
@@ -166,9 +175,11 @@ def _bodies(context: _Context) -> Iterator[Finding]:
         if broken:
             continue  # a body that does not decode cannot be checked further
         kind = (content_type or "").split(";", 1)[0].strip().lower()
+        # Gemini without alt=sse streams a JSON array that a cut recording leaves unclosed.
+        streamed_json = side == "response" and context.llm is not None and context.llm[1]
         if body.parsed is None and body.data.strip() and (
                 kind == "application/json" or kind.endswith("+json")) \
-                and not _streamed_json(interaction, side) and try_json(body.data) is None:
+                and not streamed_json and try_json(body.data) is None:
             yield context.finding("B101", f"{side} body is declared {kind} but is not valid "
                                   "JSON", where)
         if context.item is not None and isinstance(context.item.get(side), dict):
@@ -177,12 +188,6 @@ def _bodies(context: _Context) -> Iterator[Finding]:
                     and body.data and not body.notes and length != len(body.data):
                 yield context.finding("B103", f"{side} content_length is {length} but the body "
                                       f"has {len(body.data)} bytes", where)
-
-
-def _streamed_json(interaction: Interaction, side: str) -> bool:
-    # Gemini without alt=sse streams a JSON array that a cut recording leaves unclosed.
-    exchange = interaction.exchange
-    return side == "response" and exchange is not None and exchange.streamed
 
 
 # --- streams -----------------------------------------------------------------------------------
@@ -201,26 +206,26 @@ _FRAME_ENDS = (b"message_stop", b"messageStop", b"metadata", b"amazon-bedrock-in
 
 
 def _stream(context: _Context) -> Iterator[Finding]:
-    interaction = context.interaction
-    exchange, response = interaction.exchange, interaction.response
-    if exchange is None or response is None or not exchange.streamed:
+    interaction, response = context.interaction, context.interaction.response
+    if context.llm is None or response is None or not context.llm[1]:
         return
+    api = context.llm[0]
     if (response.status or 0) >= 400:
         return
     where = context.where("response_body")
     data = response.body.data
     if not data.strip():
         yield context.finding("T202", f"interaction {interaction.index}: the streamed "
-                              f"{exchange.api} reply is empty", where)
+                              f"{api} reply is empty", where)
         return
-    if exchange.api.startswith("bedrock") and data.lstrip()[:1] not in (b"{", b"["):
+    if api.startswith("bedrock") and data.lstrip()[:1] not in (b"{", b"["):
         yield from _frames(context, response, where)
         return
-    terminator = _TERMINATORS.get(exchange.api)
+    terminator = _TERMINATORS.get(api)
     if terminator is not None and terminator.search(data[-65536:]) is None \
             and terminator.search(data) is None:
         yield context.finding("T201", f"interaction {interaction.index}: the streamed "
-                              f"{exchange.api} reply ends before its terminator", where)
+                              f"{api} reply ends before its terminator", where)
 
 
 def _frames(context: _Context, response: Response, where: NodePath | None) -> Iterator[Finding]:
@@ -258,13 +263,6 @@ def _secrets(context: _Context, rules: Rules) -> Iterator[Finding]:
 
 
 # --- positions ---------------------------------------------------------------------------------
-
-def _tree(source: Source) -> Any:
-    try:
-        return formats._tree(source)
-    except CassetteError:
-        return None
-
 
 def _positioned(found: list[Finding], source: Source, cassette: Cassette) -> list[Finding]:
     """Line and column for each finding: at the character in the value when it is known,

@@ -521,3 +521,15 @@ def test_readers_raise_only_cassette_errors_on_odd_trees(skeleton: Any, value: A
 def test_httprr_reader_raises_only_cassette_errors_on_odd_bytes(tail: bytes) -> None:
     with contextlib.suppress(CassetteError):
         httprr.read(None, Source("odd.httprr", httprr.MAGIC + tail))
+
+
+def test_item_lines_finds_each_item_of_one_top_level_sequence() -> None:
+    from cassette_tool.formats.common import item_lines
+
+    text = ("version: 1\ninteractions:\n# recorded by hand\n\n- request: {}\n  nested:\n  - x\n"
+            "-\n  response: {}\n- request: |\n    - not an item\n\nws_interactions:\n"
+            "  - uri: wss://a\n  - uri: wss://b\nrecorded_with: x\n")
+    assert item_lines(text, "interactions") == [5, 8, 10]
+    assert item_lines(text, "ws_interactions") == [14, 15]
+    assert item_lines(text, "grpc_interactions") == []
+    assert item_lines("interactions: []\nversion: 1\n", "interactions") == []

@@ -585,7 +585,7 @@ def _repeats(node: object) -> Iterator[tuple[int, int]]:
 
 
 SCANNERS = [r.pattern.pattern for r in S.SHAPES if r.pattern] + [
-    S._FIELD.pattern, S._PARAM.pattern, S._FORM_START.pattern, S._BEARER.pattern,
+    S._field_pattern(S.FIELDS).pattern, S._PARAM.pattern, S._FORM_START.pattern, S._BEARER.pattern,
     S._BASIC.pattern, S._USERINFO.pattern, S._COOKIE_PART.pattern]
 
 
@@ -651,3 +651,16 @@ def test_rules_table_is_complete_and_stable() -> None:
     assert {r.code for r in RULES} >= set(SHAPES) | {"S201", "S202", "S203", "S204", "S301",
                                                       "S302", "W403", "W404", "W405"}
     assert all((r.severity == "warning") == r.code.startswith("W") for r in RULES)
+
+
+@pytest.mark.parametrize(("name", "found"), [
+    ("api_key", True), ("API-KEY", True), ("apiKey", True), ("x_api_key", True),
+    ("_api__key", False), ("my_api_key", False), ("apikey2", False), ("passwd", True),
+    ("client_secret", True), ("secret_", True), ("keys", False)])
+def test_json_members_are_found_by_their_normalised_name(name: str, found: bool) -> None:
+    value = "Zq8rT5vW3xLm2Np4Qs6Uv8Wx"
+    text = f'{{"other": "x", "{name}": "{value}", "n": 1}}'
+    assert bool([f for f in find_in_text(text) if f.value == value]) is found
+    # extra fields configured by the user go through the same matching
+    custom = Rules.from_options(extra_fields=["Org_Token"])
+    assert [f.value for f in custom.find_in_text('{"org-token": "' + value + '"}')] == [value]

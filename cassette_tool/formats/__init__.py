@@ -32,13 +32,20 @@ FORMAT_BY_NAME: dict[str, ModuleType] = {module.NAME: module for module in FORMA
 
 def parse(source: Source) -> tuple[str, list[Interaction]]:
     """Detect the format of a file and read its interactions."""
+    name, interactions, _ = parse_tree(source)
+    return name, interactions
+
+
+def parse_tree(source: Source) -> tuple[str, list[Interaction], Any]:
+    """`parse`, and the file as plain data (None for httprr's raw records), which the
+    readers leave as they found it."""
     if httprr.sniff_bytes(source.data):
-        return httprr.NAME, httprr.read(None, source)
+        return httprr.NAME, httprr.read(None, source), None
     tree = _tree(source)
     for module in FORMATS:
         if module.sniff(tree):
             try:
-                return module.NAME, module.read(tree, source)
+                return module.NAME, module.read(tree, source), tree
             except CassetteError as exc:
                 raise exc.with_path(source.path) from exc
     raise CassetteError(_not_a_cassette(tree), source.path)

@@ -154,34 +154,34 @@ def go_duration_ms(value: Any) -> float | None:
 def item_lines(text: str, key: str) -> list[int]:
     """1-based lines where the items of the top-level block sequence `key:` start.
 
-    Cheap positions without a position-tracking parser; callers use them only when the
-    count matches the number of items they read.
+    Cheap positions without a position-tracking parser (a few regular-expression scans);
+    callers use them only when the count matches the number of items they read.
     """
-    lines = text.split("\n")
-    start = None
-    for number, line in enumerate(lines):
-        if line.startswith(f"{key}:"):
-            start = number + 1
-            break
-    if start is None:
+    head = re.search(rf"^{re.escape(key)}:", text, re.MULTILINE)
+    if head is None:
         return []
+    first = _FIRST_ITEM.match(text, head.end())
+    if first is None:
+        return []
+    indent = re.escape(first.group("indent"))
+    # The sequence ends at the first line that is neither an item, nor inside one, nor blank
+    # or a comment.
+    stop = re.compile(rf"^(?!{indent}-(?: |$)|{indent} |[ \t]*(?:#|$))", re.MULTILINE)
+    ending = stop.search(text, first.start("indent"))
+    end = ending.start() if ending is not None else len(text)
     found: list[int] = []
-    indent: str | None = None
-    for number in range(start, len(lines)):
-        line = lines[number]
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        if indent is None:
-            match = re.match(r"( *)- ", line) or re.match(r"( *)-$", line)
-            if not match:
-                return found
-            indent = match.group(1)
-        if line.startswith(indent + "-") and (len(line) == len(indent) + 1
-                                              or line[len(indent) + 1] == " "):
-            found.append(number + 1)
-        elif not line.startswith(indent + " ") and not line.startswith(" " * (len(indent) + 1)):
-            break
+    line, pos = 1, 0
+    items = re.compile(rf"^{indent}-(?: |$)", re.MULTILINE)
+    for item in items.finditer(text, first.start("indent"), end):
+        line += text.count("\n", pos, item.start())
+        pos = item.start()
+        found.append(line)
     return found
+
+
+# The rest of the key's line, blank and comment lines, then the first item's dash.
+_FIRST_ITEM = re.compile(r"[^\n]*\n(?:[ \t]*(?:#[^\n]*)?\n)*(?P<indent> *)-(?: |$)",
+                         re.MULTILINE)
 
 
 # A JSON string (escapes included) or one structural character: strings are skipped whole,

@@ -68,6 +68,16 @@ def is_streamed(interaction: Interaction, body: Any) -> bool:
         or (isinstance(body, dict) and body.get("stream") is True)
 
 
+def classify(interaction: Interaction) -> tuple[str, bool] | None:
+    """The API of an LLM interaction and whether its reply is streamed, without reading the
+    reply: what a check of the stored bytes needs, at a fraction of `read_exchange`'s cost."""
+    found = api_for(interaction)
+    if found is None:
+        return None
+    module, body = found
+    return module.API, is_streamed(interaction, body)
+
+
 def read_exchange(interaction: Interaction) -> Exchange | None:
     found = api_for(interaction)
     if found is None:
