@@ -1,6 +1,6 @@
 import json
 
-from conftest import sample
+from conftest import SAMPLES, sample
 
 
 def test_unreadable_file_exits_2_with_one_line(cli, tmp_path) -> None:
@@ -40,3 +40,21 @@ def test_missing_path_is_a_usage_error(cli) -> None:
     run = cli("show", "/no/such/cassette.yaml")
     assert run.code == 2, run
     assert "no such file" in run.err
+
+
+def test_a_command_imports_neither_pydantic_nor_the_renderers_it_does_not_use() -> None:
+    # What a pre-commit hook pays on every commit is mostly imports (python -X importtime).
+    import subprocess
+    import sys
+
+    probe = ("import sys; sys.argv = ['cassette', 'validate', sys.argv[1]]\n"
+             "from cassette_tool.cli import main\n"
+             "try:\n    main()\nexcept SystemExit:\n    pass\n"
+             "print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] in "
+             "('pydantic', 'cassette_tool', 'genai_prices', 'rich'))))")
+    run = subprocess.run([sys.executable, "-c", probe, str(SAMPLES / "go-vcr" / "v1_openai_chat.yaml")],
+                         capture_output=True, text=True, check=True)
+    loaded = set(run.stdout.split())
+    assert "pydantic" not in loaded
+    assert "genai_prices" not in loaded  # validate prices nothing
+    assert not {m for m in loaded if m.startswith("cassette_tool.render.") and m != "cassette_tool.render.findings"}

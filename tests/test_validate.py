@@ -258,3 +258,17 @@ def test_list_checks(cli) -> None:
     assert run.code == 0
     for code in ("C001", "B101", "T201", "T203", "S101", "W401"):
         assert f"\n{code} " in "\n" + run.out
+
+
+def test_many_files_are_checked_on_every_core_with_the_same_findings(tmp_path: Path) -> None:
+    from cassette_tool.parallel import MIN_FILES
+    from cassette_tool.validate import check_files
+
+    leak = tmp_path / "leak.yaml"
+    leak.write_text((SAMPLES / "vcrpy" / "openai_chat_error.yaml").read_text().replace(
+        "uri: https://api.openai.com", "uri: https://sk-proj-Xq7dKm2PzR9sLw4Tn8Vb3Yc6Hj1:x@api.openai.com", 1))
+    files = sorted(str(p) for p in SAMPLES.rglob("*.yaml")) + [str(leak)]
+    assert len(files) >= MIN_FILES  # enough to fork
+    serial = list(check_files(files, jobs=1))
+    assert list(check_files(files, jobs=2)) == serial
+    assert [f.code for f in serial[-1]] == ["S101"]
