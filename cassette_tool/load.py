@@ -12,7 +12,7 @@ from .errors import CassetteError
 from .model import Cassette, Interaction
 from .pricing import price
 from .providers import read_exchange
-from .source import Source, read_source
+from .source import Source, gc_paused, read_source
 
 CASSETTE_SUFFIXES = (".yaml", ".yml", ".json", ".har", ".httprr")
 
@@ -28,7 +28,13 @@ def load_bytes(name: str, data: bytes, *, priced: bool = True) -> Cassette:
 
 
 def load_source(source: Source, *, priced: bool = True) -> Cassette:
-    return load_tree(source, priced=priced)[0]
+    path = source.path
+    with gc_paused():
+        name, interactions, _ = formats.parse_tree(source)
+        # The file's bytes and its parsed tree go before the replies are rebuilt: with a
+        # long stream, each is as large as the file.
+        del source, _
+        return Cassette(path, name, tuple(_rebuild(i, priced) for i in interactions))
 
 
 def load_tree(source: Source, *, priced: bool = True,
@@ -36,10 +42,11 @@ def load_tree(source: Source, *, priced: bool = True,
     """`load_source`, and the file as plain data (None for httprr), for checks that look
     at the stored nodes: parsing a file costs more than everything else done with it.
     `rebuilt=False` leaves the LLM exchanges out (checks of the stored bytes need none)."""
-    name, interactions, tree = formats.parse_tree(source)
-    if rebuilt:
-        interactions = [_rebuild(i, priced) for i in interactions]
-    return Cassette(source.path, name, tuple(interactions)), tree
+    with gc_paused():
+        name, interactions, tree = formats.parse_tree(source)
+        if rebuilt:
+            interactions = [_rebuild(i, priced) for i in interactions]
+        return Cassette(source.path, name, tuple(interactions)), tree
 
 
 def _rebuild(interaction: Interaction, priced: bool) -> Interaction:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from .model import Cost, Exchange
@@ -55,24 +56,35 @@ def _candidates(*names: str | None) -> list[str]:
 
 
 def _estimate(model: str, exchange: Exchange, url: str) -> Decimal | None:
+    usage = exchange.usage
+    assert usage is not None
+    api_url = None
+    if host_of(url) and "<" not in url.split("/", 3)[2]:
+        # nock writes default ports (`https://…amazonaws.com:443`), which genai-prices's
+        # URL matching does not expect; only the origin and path matter to it.
+        api_url = re.sub(r":(443|80)(?=/|$)", "", url.split("?", 1)[0], count=1)
+    provider = _PRICE_PROVIDER.get(exchange.provider, exchange.provider) if exchange.provider \
+        else None
+    return _estimate_usd(model, api_url, provider, usage.input_tokens or 0,
+                         usage.output_tokens or 0, usage.cache_read_tokens or None,
+                         usage.cache_write_tokens or None)
+
+
+# genai-prices takes about a millisecond a call; test suites repeat the same calls.
+@lru_cache(maxsize=4096)
+def _estimate_usd(model: str, api_url: str | None, provider: str | None, input_tokens: int,
+                  output_tokens: int, cache_read: int | None,
+                  cache_write: int | None) -> Decimal | None:
     from genai_prices import Usage as PriceUsage
     from genai_prices import calc_price
 
-    usage = exchange.usage
-    assert usage is not None
-    price_usage = PriceUsage(
-        input_tokens=usage.input_tokens or 0,
-        output_tokens=usage.output_tokens or 0,
-        cache_read_tokens=usage.cache_read_tokens or None,
-        cache_write_tokens=usage.cache_write_tokens or None,
-    )
+    price_usage = PriceUsage(input_tokens=input_tokens, output_tokens=output_tokens,
+                             cache_read_tokens=cache_read, cache_write_tokens=cache_write)
     attempts: list[dict[str, Any]] = []
-    if host_of(url) and "<" not in url.split("/", 3)[2]:
-        # nock writes default ports (`https://…amazonaws.com:443`), which genai-prices's
-        # URL matching does not expect.
-        attempts.append({"provider_api_url": re.sub(r":(443|80)(?=/|$)", "", url, count=1)})
-    if exchange.provider:
-        attempts.append({"provider_id": _PRICE_PROVIDER.get(exchange.provider, exchange.provider)})
+    if api_url:
+        attempts.append({"provider_api_url": api_url})
+    if provider:
+        attempts.append({"provider_id": provider})
     attempts.append({})
     for attempt in attempts:
         try:

@@ -8,6 +8,7 @@ without its blank line (truncated recordings).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 
@@ -19,17 +20,20 @@ class Event:
 
 
 def parse_sse(text: str) -> list[Event]:
-    events: list[Event] = []
+    return list(iter_sse(text))
+
+
+def iter_sse(text: str) -> Iterator[Event]:
+    """The events of a stream, one at a time: a long reply need not be held as a list."""
     data: list[str] = []
     name: str | None = None
     event_id: str | None = None
-    # Not str.splitlines(): JSON strings may hold U+2028 and other characters it splits on.
-    for line in text.split("\n"):
+    for line in _lines(text):
         if line.endswith("\r"):
             line = line[:-1]
         if not line:
             if data:
-                events.append(Event("\n".join(data), name, event_id))
+                yield Event("\n".join(data), name, event_id)
             data, name = [], None
             continue
         if line[0] == ":":
@@ -44,8 +48,19 @@ def parse_sse(text: str) -> list[Event]:
         elif field == "id":
             event_id = value
     if data:
-        events.append(Event("\n".join(data), name, event_id))
-    return events
+        yield Event("\n".join(data), name, event_id)
+
+
+def _lines(text: str) -> Iterator[str]:
+    # Not str.splitlines(): JSON strings may hold U+2028 and other characters it splits on;
+    # not str.split either: a list of every line of a long stream would double its memory.
+    start, size = 0, len(text)
+    while start <= size:
+        end = text.find("\n", start)
+        if end < 0:
+            end = size
+        yield text[start:end]
+        start = end + 1
 
 
 def looks_like_sse(text: str) -> bool:

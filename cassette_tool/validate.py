@@ -99,6 +99,9 @@ def check_file(path: str, rules: Rules | None = None) -> list[Finding]:
             "C001" if exc.message.startswith(("invalid YAML", "invalid JSON", "refusing"))
             else "C003")
         return [Finding(path, code, "error", exc.message, exc.line, exc.column)]
+    # Not kept while the checks run: with a long stream the bytes are as large as the file,
+    # and only a file with findings needs them again, for positions.
+    del source
     module = formats.FORMAT_BY_NAME[cassette.format]
     found: list[Finding] = []
     for interaction in cassette.interactions:
@@ -108,7 +111,12 @@ def check_file(path: str, rules: Rules | None = None) -> list[Finding]:
         found.extend(_bodies(context))
         found.extend(_stream(context))
         found.extend(_secrets(context, rules))
-    return _positioned(found, source, cassette) if found else []
+    if not found:
+        return []
+    try:
+        return _positioned(found, read_source(path), cassette)
+    except CassetteError:  # gone since: the findings stand, at their interactions
+        return found
 
 
 @dataclass(frozen=True, slots=True)

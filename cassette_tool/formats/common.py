@@ -157,24 +157,29 @@ def item_lines(text: str, key: str) -> list[int]:
     Cheap positions without a position-tracking parser (a few regular-expression scans);
     callers use them only when the count matches the number of items they read.
     """
-    head = re.search(rf"^{re.escape(key)}:", text, re.MULTILINE)
-    if head is None:
-        return []
-    first = _FIRST_ITEM.match(text, head.end())
+    if text.startswith(f"{key}:"):
+        at = 0
+    else:
+        at = text.find(f"\n{key}:") + 1
+        if at == 0:
+            return []
+    first = _FIRST_ITEM.match(text, at + len(key) + 1)
     if first is None:
         return []
     indent = re.escape(first.group("indent"))
-    # The sequence ends at the first line that is neither an item, nor inside one, nor blank
-    # or a comment.
-    stop = re.compile(rf"^(?!{indent}-(?: |$)|{indent} |[ \t]*(?:#|$))", re.MULTILINE)
-    ending = stop.search(text, first.start("indent"))
+    # Both patterns start at a line break, which the engine finds at memchr speed; `^` would
+    # be tried at every character. The sequence ends at the first line that is neither an
+    # item, nor inside one, nor blank or a comment.
+    stop = re.compile(rf"\n(?!{indent}-(?: |$)|{indent} |[ \t]*(?:#|$))", re.MULTILINE)
+    items = re.compile(rf"\n{indent}-(?: |$)", re.MULTILINE)
+    start = first.start("indent") - 1  # the line break before the first item
+    ending = stop.search(text, start)
     end = ending.start() if ending is not None else len(text)
     found: list[int] = []
     line, pos = 1, 0
-    items = re.compile(rf"^{indent}-(?: |$)", re.MULTILINE)
-    for item in items.finditer(text, first.start("indent"), end):
-        line += text.count("\n", pos, item.start())
-        pos = item.start()
+    for item in items.finditer(text, start, end):
+        line += text.count("\n", pos, item.start() + 1)
+        pos = item.start() + 1
         found.append(line)
     return found
 

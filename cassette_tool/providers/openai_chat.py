@@ -6,6 +6,7 @@ See wire-formats.md section 2 for the stream reassembly rules and each host's qu
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from ..model import (
@@ -25,7 +26,7 @@ from ..model import (
     Usage,
 )
 from ..source import try_json
-from ..sse import parse_sse
+from ..sse import iter_sse
 from .common import (
     as_int,
     body_json,
@@ -201,8 +202,36 @@ class _Choice:
         )
 
 
-def _reassemble(chunks: list[Any], terminated: bool,
+class _Chunks:
+    """The JSON chunks of a stream, parsed one at a time as they are folded in; what the
+    stream said about its own end is known once it has been read."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.done = self.finished = False
+        self.bad = 0
+
+    def __iter__(self) -> Iterator[Any]:
+        for event in iter_sse(self.text):
+            if event.data.strip() == "[DONE]":
+                self.done = True
+                continue
+            chunk = try_json(event.data)
+            if chunk is None:
+                self.bad += 1
+            elif isinstance(chunk, dict) and not self.finished:
+                self.finished = any(isinstance(choice, dict) and choice.get("finish_reason")
+                                    for choice in chunk.get("choices") or ())
+            yield chunk
+
+    def ended(self) -> bool:
+        return self.done or self.finished
+
+
+def _reassemble(chunks: Iterable[Any], terminated: bool | Callable[[], bool],
                 streamed: bool = True) -> tuple[Reply, dict[str, Any]]:
+    """Fold the chunks into a reply. `terminated` may be asked only after the fold (a
+    stream knows whether it ended once read)."""
     choices: dict[int, _Choice] = {}
     top: dict[str, Any] = {}
     error: ApiError | None = None
@@ -233,7 +262,8 @@ def _reassemble(chunks: list[Any], terminated: bool,
                 state.finish = choice["finish_reason"]
             if choice.get("native_finish_reason"):
                 state.native_finish = choice["native_finish_reason"]
-    notes = () if terminated else ("stream ended without [DONE] or a finish reason",)
+    ended = terminated() if callable(terminated) else terminated
+    notes = () if ended else ("stream ended without [DONE] or a finish reason",)
     first = choices.get(0) or (choices[min(choices)] if choices else _Choice())
     if len(choices) > 1:
         notes = (*notes, f"{len(choices)} choices; showing choice 0")
@@ -251,16 +281,10 @@ def read(interaction: Interaction, request_body: Any, streamed: bool) -> Exchang
     elif http_error:
         reply = Reply(error=http_error, finish_reason="error")
     elif streamed:
-        events = parse_sse(response.body.data.decode("utf-8", errors="replace"))
-        chunks = [try_json(e.data) for e in events if e.data.strip() != "[DONE]"]
-        done = any(e.data.strip() == "[DONE]" for e in events)
-        finished = any(isinstance(c, dict) and any(
-            isinstance(ch, dict) and ch.get("finish_reason") for ch in c.get("choices") or [])
-            for c in chunks)
-        reply, top = _reassemble(chunks, done or finished)
-        bad = sum(1 for c in chunks if c is None)
-        if bad:
-            reply = _with_note(reply, f"{bad} stream event(s) were not JSON")
+        stream = _Chunks(response.body.data.decode("utf-8", errors="replace"))
+        reply, top = _reassemble(stream, stream.ended)
+        if stream.bad:
+            reply = _with_note(reply, f"{stream.bad} stream event(s) were not JSON")
     else:
         data = body_json(response.body)
         reply, top = _reassemble([data] if data is not None else [], True, streamed=False)
