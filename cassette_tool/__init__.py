@@ -5,9 +5,25 @@
     >>> cassette.exchanges[0].reply.tool_calls
 """
 
+from typing import TYPE_CHECKING, Any
+
 from .errors import CassetteError, ExitCode
 from .load import expand_paths, load
-from .model import Cassette, Exchange, Interaction, Reply, Usage
+
+if TYPE_CHECKING:
+    from .model import Cassette, Exchange, Interaction, Reply, Usage
+
+_MODEL = ("Cassette", "Exchange", "Interaction", "Reply", "Usage")
+
+
+def __getattr__(name: str) -> Any:
+    # The model's classes load with the first cassette, not with `cassette --version`.
+    if name in _MODEL:
+        from . import model
+
+        return getattr(model, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __version__ = "0.1.0"
 __all__ = ["load", "expand_paths", "Cassette", "Exchange", "Interaction", "Reply", "Usage",

@@ -3,31 +3,40 @@
 from __future__ import annotations
 
 import os
-from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from . import formats
 from .errors import CassetteError
-from .model import Cassette, Interaction
-from .pricing import price
-from .providers import read_exchange
-from .source import Source, gc_paused, read_source
+
+if TYPE_CHECKING:
+    from .model import Cassette, Interaction
+    from .source import Source
+
+# Formats, providers and prices are imported when a file is read, not with the package:
+# `cassette --version` and `validate` of one file start faster (python -X importtime).
 
 CASSETTE_SUFFIXES = (".yaml", ".yml", ".json", ".har", ".httprr")
 
 
 def load(path: str | Path, *, priced: bool = True) -> Cassette:
     """Read one cassette file. Raises `CassetteError` when it cannot be read."""
+    from .source import read_source
+
     return load_source(read_source(path), priced=priced)
 
 
 def load_bytes(name: str, data: bytes, *, priced: bool = True) -> Cassette:
     """Read a cassette held in memory (a git blob, say); `name` is used in messages."""
+    from .source import Source
+
     return load_source(Source(name, data), priced=priced)
 
 
 def load_source(source: Source, *, priced: bool = True) -> Cassette:
+    from . import formats
+    from .model import Cassette
+    from .source import gc_paused
+
     path = source.path
     with gc_paused():
         name, interactions, _ = formats.parse_tree(source)
@@ -42,6 +51,10 @@ def load_tree(source: Source, *, priced: bool = True,
     """`load_source`, and the file as plain data (None for httprr), for checks that look
     at the stored nodes: parsing a file costs more than everything else done with it.
     `rebuilt=False` leaves the LLM exchanges out (checks of the stored bytes need none)."""
+    from . import formats
+    from .model import Cassette
+    from .source import gc_paused
+
     with gc_paused():
         name, interactions, tree = formats.parse_tree(source)
         if rebuilt:
@@ -50,6 +63,11 @@ def load_tree(source: Source, *, priced: bool = True,
 
 
 def _rebuild(interaction: Interaction, priced: bool) -> Interaction:
+    from dataclasses import replace
+
+    from .pricing import price
+    from .providers import read_exchange
+
     exchange = read_exchange(interaction)
     if exchange is None:
         return interaction
