@@ -399,6 +399,54 @@ def redact(
         raise typer.Exit(ExitCode.FINDINGS)
 
 
+class StatsKey(StrEnum):
+    model = "model"
+    provider = "provider"
+    api = "api"
+    directory = "directory"
+
+
+@app.command()
+def stats(
+    paths: Annotated[list[str], typer.Argument(help="Cassette files or directories.")],
+    by: Annotated[list[StatsKey] | None, typer.Option(
+        help="Group by model (default), provider, api or directory; repeatable, one table "
+             "each (a table by format is always shown).")] = None,
+    format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
+    top: Annotated[int, typer.Option(
+        min=0, help="How many of the largest and most expensive cassettes to list.")] = 10,
+    jobs: Annotated[int | None, typer.Option(
+        min=1, help="Worker processes (default: one per core).")] = None,
+    color: Annotated[Color, typer.Option(help="Colour output.")] = Color.auto,
+    width: Annotated[int | None, typer.Option(help="Line width (default: the terminal's).")] = None,
+) -> None:
+    """Count cassettes, interactions, tokens and cost, by format and by model, provider,
+    API or directory.
+
+    Exit 0: every file read; 2: a file could not be read (listed on stderr, the others are
+    counted) or bad usage."""
+    from rich.console import Console
+
+    from .render import stats as render
+    from .stats import summarise
+
+    with render.progress_bar(Console(stderr=True)) as progress:
+        result = summarise(paths, by=[key.value for key in by or [StatsKey.model]], jobs=jobs,
+                           progress=progress)
+    if not result.files:
+        _fail("no cassette files found under " + ", ".join(paths))
+    if format is Format.json:
+        sys.stdout.write(render.render_json(result, top=top))
+    elif format is Format.markdown:
+        sys.stdout.write(render.render_markdown(result, top=top))
+    else:
+        render.render_text(_console(color, width), result, top=top)
+    for file in result.unreadable:
+        print(file.error_line(), file=sys.stderr)
+    if result.unreadable:
+        raise typer.Exit(ExitCode.BAD_INPUT)
+
+
 def _quote(arg: str) -> str:
     import shlex
 
