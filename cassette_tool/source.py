@@ -74,7 +74,10 @@ def _loader() -> Any:
             # Before anything is built: see MAX_DEPTH. Without anchors the nodes form a tree
             # and only their depth needs a look, at a fifth of the cost.
             (_check_graph if self.may_alias else _check_depth)(node)
-            return super().construct_document(node)
+            try:
+                return _Builder(self, self.may_alias).build(node)
+            except _Unusual:  # merge keys, !!set, !!omap, an unhashable key: PyYAML's way
+                return super().construct_document(node)
 
     # Ruby's Psych writes binary bodies with the local tag `!binary` (VCR.py: `!!binary`).
     Loader.add_constructor("!binary", _binary)
@@ -86,6 +89,72 @@ def _loader() -> Any:
     Loader.add_constructor("tag:yaml.org,2002:timestamp", SafeConstructor.construct_yaml_str)
     Loader.add_constructor(None, _refuse)
     return Loader
+
+
+class _Unusual(Exception):
+    """A node the fast builder leaves to PyYAML's constructor."""
+
+
+_YAML = "tag:yaml.org,2002:"
+_STR, _INT, _FLOAT, _BOOL, _NULL = (_YAML + t for t in ("str", "int", "float", "bool", "null"))
+_MAP, _SEQ, _MERGE = _YAML + "map", _YAML + "seq", _YAML + "merge"
+
+
+class _Builder:
+    """Plain data from composed nodes, as PyYAML's safe constructor builds it, at twice its
+    speed: one direct walk (the depth is bounded before), no generators or bookkeeping, and
+    the common plain scalars (decimal integers, floats, booleans, null) converted in place.
+    Every other tag goes to the loader's own constructors, so refused tags stay refused."""
+
+    def __init__(self, loader: Any, may_alias: bool) -> None:
+        self.loader = loader
+        self.constructors = loader.yaml_constructors
+        self.memo: dict[int, Any] | None = {} if may_alias else None
+
+    def build(self, node: Any) -> Any:
+        memo = self.memo
+        if memo is not None and id(node) in memo:
+            return memo[id(node)]  # an alias: the same object, as PyYAML gives
+        kind = node.id
+        if kind == "scalar":
+            value = self.scalar(node)
+        elif kind == "mapping":
+            if node.tag != _MAP:
+                raise _Unusual
+            value = {}
+            for key_node, value_node in node.value:
+                if key_node.tag == _MERGE:
+                    raise _Unusual
+                key = self.build(key_node)
+                try:
+                    value[key] = self.build(value_node)
+                except TypeError:  # unhashable: PyYAML says where
+                    raise _Unusual from None
+        elif kind == "sequence":
+            if node.tag != _SEQ:
+                raise _Unusual
+            value = [self.build(item) for item in node.value]
+        else:
+            raise _Unusual
+        if memo is not None:
+            memo[id(node)] = value
+        return value
+
+    def scalar(self, node: Any) -> Any:
+        tag, text = node.tag, node.value
+        if tag == _STR:
+            return text
+        if tag == _INT and text.lstrip("-").isdigit() and text[text[:1] == "-":][:1] != "0":
+            return int(text)  # decimal without a leading zero (YAML 1.1 reads 012 as octal)
+        if tag == _NULL:
+            return None
+        if tag == _BOOL:
+            return self.loader.bool_values[text.lower()]
+        if tag == _FLOAT and ":" not in text and "." in text and "inf" not in text.lower() \
+                and "nan" not in text.lower():
+            return float(text)
+        constructor = self.constructors.get(tag) or self.constructors[None]
+        return constructor(self.loader, node)
 
 
 # A cassette is untrusted input, and YAML can describe far more data than its size: aliases
