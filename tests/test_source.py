@@ -270,3 +270,30 @@ def test_the_cli_prints_a_warning_on_one_line(monkeypatch: pytest.MonkeyPatch,
     with pytest.raises(SystemExit):
         cli.main()
     assert capsys.readouterr().err == "cassette: warning: something is slow\n"
+
+
+@pytest.mark.parametrize("document", [
+    "a: 1", "a: -5", "a: 012", "a: 0x1F", "a: 0b101", "a: 1_000", "a: 190:20:30", "a: 0", "a: -0",
+    "a: +5", "a: 1.5", "a: -1.5e+3", "a: .inf", "a: -.Inf", "a: .NaN", "a: 1_0.5", "a: 1:30.5",
+    "a: yes", "a: No", "a: on", "a: ~", "a: null", "a:", "a: 2024-01-01", "a: !!binary aGk=",
+    "a: !binary aGk=", "a: !!python/unicode x", "a: &x [1, 2]\nb: *x",
+    "a: &x {k: v}\nb:\n  <<: *x\n  z: 1", "? [1, 2]\n: x", "!!set {a, b}", "!!omap [a: 1, b: 2]",
+    "a: '012'", 'a: "1.5"', "- 1\n- [2, {3: 4}]", "1: a\n2.5: b\ntrue: c\n~: d", "a: !!str 5",
+    "a: !!int '7'", "a: !!float '7'", "a: !!python/object:os.system x"])
+def test_the_fast_builder_gives_what_pyyaml_s_constructor_gives(document: str) -> None:
+    import yaml as pyyaml
+    from yaml.constructor import SafeConstructor
+
+    from cassette_tool.source import _loader
+
+    class Reference(_loader()):  # type: ignore[misc]
+        def construct_document(self, node: object) -> object:
+            return SafeConstructor.construct_document(self, node)
+
+    def outcome(loader: type) -> tuple[str, str]:
+        try:
+            return "data", repr(pyyaml.load(document, Loader=loader))
+        except Exception as exc:  # the same refusal or error either way
+            return type(exc).__name__, str(exc)
+
+    assert outcome(_loader()) == outcome(Reference)
