@@ -67,8 +67,20 @@ def _loader() -> Any:
         warn_pure_python("PyYAML")
         base = yaml.SafeLoader
 
+    resolved: dict[str, str] = {}  # plain scalar -> tag: cassettes repeat their values
+
     class Loader(base):  # type: ignore[misc,valid-type]
         may_alias = True
+
+        def resolve(self, kind: Any, value: str, implicit: tuple[bool, bool]) -> Any:
+            if kind is not yaml.ScalarNode or not implicit[0]:
+                return super().resolve(kind, value, implicit)
+            tag = resolved.get(value)
+            if tag is None:
+                tag = super().resolve(kind, value, implicit)
+                if len(value) < 64 and len(resolved) < 65536:
+                    resolved[value] = tag
+            return tag
 
         def construct_document(self, node: Any) -> Any:
             # Before anything is built: see MAX_DEPTH. Without anchors the nodes form a tree
