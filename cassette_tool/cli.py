@@ -350,6 +350,10 @@ def redact(
              "replace); repeatable.")] = None,
     ignore: Annotated[list[str] | None, typer.Option(
         help="A finding code never to redact, e.g. W405; repeatable.")] = None,
+    follow_symlinks: Annotated[bool, typer.Option(
+        "--follow-symlinks",
+        help="Also redact files that symbolic links lead to outside the folders given.")
+    ] = False,
 ) -> None:
     """Replace every secret validate finds by a placeholder, in place, changing no other byte.
 
@@ -375,9 +379,13 @@ def redact(
                       include_warnings,
                       lambda code, path: code in ignored or config.ignored(code, path))
     failed, files, secrets = 0, 0, 0
-    for path in expand_paths(paths):
+    # A link is followed only within the folder named (a file argument: its own folder).
+    named = [(path, None if follow_symlinks else argument if os.path.isdir(argument)
+              else os.path.dirname(argument) or ".")
+             for argument in paths for path in expand_paths([argument])]
+    for path, tree in named:
         try:
-            result = redact_file(path, rules, options, write=not (check or diff))
+            result = redact_file(path, rules, options, write=not (check or diff), tree=tree)
         except CassetteError as exc:
             print(str(exc.with_path(path)), file=sys.stderr)
             failed += 1

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import errno
 import os
 import stat
 import tempfile
@@ -95,9 +96,19 @@ class Result:
         return self.new != self.old
 
 
-def redact_file(path: str, rules: Rules, options: Options, *, write: bool = True) -> Result:
+def redact_file(path: str, rules: Rules, options: Options, *, write: bool = True,
+                tree: str | None = None) -> Result:
     """Redact one file in place (`write=False`: only work out what would change). Raises
-    CassetteError when the file cannot be read, redacted or written; it is then unchanged."""
+    CassetteError when the file cannot be read, redacted or written; it is then unchanged.
+
+    `tree`: the folder the file was named under (a command-line argument). A file that a
+    symbolic link leads to outside it is refused, checking included: writing through the
+    link would change a file the user never named (`None`: follow links anywhere)."""
+    if tree is not None:
+        target, root = os.path.realpath(path), os.path.realpath(tree)
+        if os.path.commonpath([target, root]) != root:
+            raise CassetteError(f"a symbolic link to {target}, outside {tree}: not followed "
+                                "(--follow-symlinks redacts it); the file is unchanged", path)
     result = redact_source(read_source(path), rules, options)
     if write and result.changed:
         try:
@@ -145,11 +156,16 @@ def redact_source(source: Source, rules: Rules, options: Options) -> Result:
 
 def write_atomic(path: str, data: bytes) -> None:
     """Replace the file's bytes in one rename, keeping its mode (and owner, when allowed).
-    A read-only file is refused; a symbolic link keeps pointing at the file it names."""
+    A read-only file is refused; a symbolic link keeps pointing at the file it names. A file
+    with other hard links is refused: the rename would leave the old bytes, secret included,
+    under its other names."""
     target = os.path.realpath(path)
     info = os.stat(target)
     if not info.st_mode & 0o222 or not os.access(target, os.W_OK):
-        raise PermissionError(13, "the file is read-only")
+        raise PermissionError(errno.EACCES, "the file is read-only")
+    if info.st_nlink > 1:
+        raise OSError(errno.EMLINK, f"the file has {info.st_nlink - 1} other hard link(s), "
+                      "which would keep the secret")
     folder, name = os.path.split(target)
     descriptor, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".redact", dir=folder)
     try:
