@@ -129,7 +129,8 @@ def hex_body(text: Any, headers: Headers) -> Body:
         return Body(data=digits.encode(), notes=(f"could not decode hex: {exc}",))
 
 
-_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|μs|ms|s|m|h)")
+# Never starting inside a number: a long run of digits is passed once, not once a digit.
+_DURATION_PART = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)(ns|us|µs|μs|ms|s|m|h)")
 _UNIT_MS = {"ns": 1e-6, "us": 1e-3, "µs": 1e-3, "μs": 1e-3, "ms": 1.0, "s": 1000.0,
             "m": 60000.0, "h": 3600000.0}
 
@@ -191,7 +192,8 @@ _FIRST_ITEM = re.compile(r"[^\n]*\n(?:[ \t]*(?:#[^\n]*)?\n)*(?P<indent> *)-(?: |
 
 # A JSON string (escapes included) or one structural character: strings are skipped whole,
 # so brackets inside bodies never count.
-_JSON_TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[{}\[\]:]', re.DOTALL)
+# An unterminated string runs to the end (possessively): the scan never restarts inside it.
+_JSON_TOKEN = re.compile(rb'"(?:[^"\\]|\\.?)*+"?|[{}\[\]:]', re.DOTALL)
 
 
 def json_item_lines(data: bytes, path: tuple[str, ...]) -> list[int]:

@@ -51,7 +51,8 @@ PARAMS = ("maxTokens", "temperature", "topP", "stopSequences", "toolChoice", "ou
           "serviceTier", "performanceConfig", "guardrailConfig")
 
 # The model id may be an ARN holding slashes when the client did not URL-encode it.
-_PATH = re.compile(r"/model/(?P<model>.+?)/converse(?:-stream)?/?$")
+# Anchored, the first `/model/` taken atomically: a search would retry at every `/model/`.
+_PATH = re.compile(r"^(?>.*?/model/)(?P<model>.+)/converse(?:-stream)?/?$")
 _DOCUMENT_TYPES = {
     "pdf": "application/pdf", "csv": "text/csv", "doc": "application/msword",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",

@@ -228,7 +228,7 @@ _HOSTS = (
     ("sambanova.ai", "sambanova"), ("githubusercontent", "github"), ("models.github.ai", "github"),
     ("inference.ai.azure.com", "github"), ("bedrock-mantle", "bedrock"),
 )
-_PLACEHOLDER = re.compile(r"<([A-Za-z]+)[A-Za-z_]*>")
+_PLACEHOLDER = re.compile(r"<([A-Za-z]++)[A-Za-z_]*+>")  # possessive: no retries inside a run
 
 
 def host_of(url: str) -> str:
