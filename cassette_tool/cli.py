@@ -103,18 +103,9 @@ def show(
 
 def _show_text(loaded: list[Cassette | CassetteError], raw: bool, only: int | None, color: Color,
                pager: bool | None, width: int | None) -> None:
-    from rich.console import Console
-
     from .render.console import render
 
-    console = Console(
-        force_terminal=True if color is Color.always else None,
-        no_color=True if color is Color.never else None,
-        color_system=None if color is Color.never else "auto",
-        width=width,
-        highlight=False,
-        soft_wrap=False,
-    )
+    console = _console(color, width)
     use_pager = pager if pager is not None else (sys.stdout.isatty() and console.is_terminal)
     if not use_pager:
         render(console, loaded, raw=raw, only=only)
@@ -142,11 +133,15 @@ def _show_canonical(paths: list[str]) -> None:
     for path in paths:
         try:
             cassette = load(path)
-        except CassetteError:
+        except CassetteError as exc:
             # git runs textconv on every file its attributes match: show others unchanged.
-            with open(path, "rb") as raw:
-                sys.stdout.flush()
-                sys.stdout.buffer.write(raw.read())
+            try:
+                with open(path, "rb") as raw:
+                    data = raw.read()
+            except OSError:
+                raise exc.with_path(path) from None  # no file to show: say why, one line
+            sys.stdout.flush()
+            sys.stdout.buffer.write(data)
             continue
         render_cassette(console, cassette, canonical=True)
 
@@ -217,12 +212,18 @@ def _print_changes(results: list[CassetteDiff], format: Format, color: Color,
 def _console(color: Color, width: int | None) -> Console:
     from rich.console import Console
 
-    return Console(
+    class PipeConsole(Console):
+        def on_broken_pipe(self) -> None:
+            # rich exits 1; output cut short by `| head` is no error (main() exits 0).
+            raise BrokenPipeError
+
+    return PipeConsole(
         force_terminal=True if color is Color.always else None,
         no_color=True if color is Color.never else None,
         color_system=None if color is Color.never else "auto",
         width=width,
         highlight=False,
+        soft_wrap=False,
     )
 
 

@@ -44,7 +44,7 @@ def price(exchange: Exchange, url: str) -> Exchange:
 def _candidates(*names: str | None) -> list[str]:
     """Model names to look up, most specific first: the answering model, the requested one,
     then each without a gateway prefix (`google/gemini-2.5-flash`) or Vertex's `@` date."""
-    found = [n for n in names if n]
+    found = [n for n in names if isinstance(n, str) and n]
     for name in list(found):
         bare = name.rsplit("/", 1)[-1].replace("@", "-")
         found.append(bare)
@@ -78,6 +78,8 @@ def _estimate_usd(model: str, api_url: str | None, provider: str | None, input_t
     from genai_prices import Usage as PriceUsage
     from genai_prices import calc_price
 
+    if min(input_tokens, output_tokens, cache_read or 0, cache_write or 0) < 0:
+        return None  # not a count anyone was billed for
     price_usage = PriceUsage(input_tokens=input_tokens, output_tokens=output_tokens,
                              cache_read_tokens=cache_read, cache_write_tokens=cache_write)
     attempts: list[dict[str, Any]] = []

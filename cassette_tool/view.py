@@ -151,7 +151,8 @@ def _call_ids(exchange: Exchange) -> list[str]:
                 ids.append(part.id)
             elif isinstance(part, ToolResult) and part.tool_call_id:
                 ids.append(part.tool_call_id)
-    return sorted({i for i in ids if looks_generated(i)}, key=len, reverse=True)
+    return sorted({i for i in ids if isinstance(i, str) and looks_generated(i)}, key=len,
+                  reverse=True)
 
 
 def _frame_ids(value: Any) -> list[str]:

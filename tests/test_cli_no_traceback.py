@@ -151,9 +151,6 @@ def test_show_canonical_passes_what_is_no_cassette_through(trees, hostile: str) 
     assert_no_traceback(run)
 
 
-@pytest.mark.xfail(strict=True, reason="cli._show_canonical opens a path it could not load "
-                   "to print it as it is: a directory or a missing file raises OSError, an "
-                   "internal error (exit 3)")
 @pytest.mark.parametrize("what", ["directory", "missing"])
 def test_show_canonical_on_a_directory_or_missing_file_is_a_one_line_error(
         tmp_path: Path, what: str) -> None:
@@ -299,10 +296,7 @@ def test_an_interrupt_is_exit_130(cli, monkeypatch: pytest.MonkeyPatch) -> None:
     assert run.code == 130 and "Traceback" not in run.err, run
 
 
-@pytest.mark.parametrize("format", [pytest.param("text", marks=pytest.mark.xfail(
-    strict=True, reason="rich's Console.on_broken_pipe raises SystemExit(1), which main() "
-    "passes on: `cassette show | head` exits 1 in text format, 0 in the others")),
-    "json", "markdown"])
+@pytest.mark.parametrize("format", ["text", "json", "markdown"])
 def test_output_cut_short_by_a_closed_pipe_is_not_an_error(trees, format: str) -> None:
     # `cassette show … | head -1`: the reader goes away; no BrokenPipeError traceback.
     old, _, _ = trees

@@ -4,10 +4,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from types import ModuleType
 from typing import Any, Protocol
 
-from ..model import Exchange, Interaction
+from ..model import Exchange, Interaction, Prompt, Reply
+from ..source import dump_json
 from . import (
     anthropic,
     bedrock_converse,
@@ -18,7 +20,7 @@ from . import (
     openai_chat,
     openai_responses,
 )
-from .common import body_json
+from .common import body_json, provider_of
 
 
 class Api(Protocol):
@@ -83,5 +85,48 @@ def read_exchange(interaction: Interaction) -> Exchange | None:
     if found is None:
         return None
     module, body = found
-    exchange: Exchange = module.read(interaction, body, is_streamed(interaction, body))
-    return exchange
+    streamed = is_streamed(interaction, body)
+    try:
+        exchange: Exchange = module.read(interaction, body, streamed)
+    except (TypeError, AttributeError, KeyError, IndexError, ValueError) as exc:
+        # The readers follow each API's documented shapes; a body that is valid JSON of
+        # another shape (hand-edited, fuzzed, a new API version) is shown as not read, with
+        # the reason, rather than stopping the whole file.
+        return _unread(module.API, interaction, body, streamed, exc)
+    return _plain(exchange)
+
+
+def _unread(api: str, interaction: Interaction, body: Any, streamed: bool,
+            exc: Exception) -> Exchange:
+    model = body.get("model") if isinstance(body, dict) else None
+    note = f"the {api} body has an unexpected shape ({type(exc).__name__}: {exc})"
+    return Exchange(api=api, provider=provider_of(interaction.request.url),
+                    model=model if isinstance(model, str) else None,
+                    request_model=model if isinstance(model, str) else None,
+                    streamed=streamed, prompt=Prompt(), reply=Reply(notes=(" ".join(
+                        note.split())[:300],)))
+
+
+def _plain(exchange: Exchange) -> Exchange:
+    """The exchange with every name a string or None, whatever the JSON held there: the
+    renderers, prices and diffs rely on it."""
+    reply = exchange.reply
+    calls = tuple(call if isinstance(call.name, str) and isinstance(call.id, str | None)
+                  else replace(call, name=_text(call.name) or "?", id=_text(call.id))
+                  for call in reply.tool_calls)
+    if calls != reply.tool_calls or not all(isinstance(v, str | None) for v in (
+            reply.finish_reason, reply.native_finish_reason)):
+        reply = replace(reply, tool_calls=calls, finish_reason=_text(reply.finish_reason),
+                        native_finish_reason=_text(reply.native_finish_reason))
+    names = (exchange.model, exchange.request_model, exchange.provider)
+    if reply is exchange.reply and all(isinstance(v, str | None) for v in names):
+        return exchange
+    return replace(exchange, reply=reply, model=_text(exchange.model),
+                   request_model=_text(exchange.request_model),
+                   provider=_text(exchange.provider))
+
+
+def _text(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return dump_json(value)

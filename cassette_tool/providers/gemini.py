@@ -360,7 +360,7 @@ def _reply(interaction: Interaction) -> tuple[Reply, _Stream, bool]:
     chunks, notes, was_stream = _chunks(response)
     for chunk in chunks:
         state.add(chunk)
-    if chunks and was_stream and not state.finished:
+    if was_stream and not state.finished:  # cut before the first chunk ended, too
         notes.append("stream ended before a finish reason")
     reply = state.reply()
     return replace(reply, notes=(*reply.notes, *notes)), state, streamed or was_stream

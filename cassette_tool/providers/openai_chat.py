@@ -288,6 +288,8 @@ def read(interaction: Interaction, request_body: Any, streamed: bool) -> Exchang
     else:
         data = body_json(response.body)
         reply, top = _reassemble([data] if data is not None else [], True, streamed=False)
+        if data is None and response.body.data.strip():
+            reply = _with_note(reply, "the reply body is not JSON (cut short?)")
     usage = _usage(top.get("usage"), url)
     model = top.get("model") or (request_body.get("model") if isinstance(request_body, dict)
                                  else None)

@@ -469,6 +469,8 @@ def _get(item: dict[str, Any], where: str, event: dict[str, Any],
         item[where] = []
     parts: list[Any] = item[where]
     index = as_int(event.get(key)) or 0
+    if index < 0 or index > len(parts) + 1:
+        index = len(parts)  # a part index from nowhere is the next part, never a gap to fill
     while len(parts) <= index:  # Bedrock Mantle starts a message's parts at index 1
         parts.append({})
     if not isinstance(parts[index], dict):
