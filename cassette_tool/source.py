@@ -173,9 +173,10 @@ class _Builder:
 # repeat a node without copying it (nine levels of nine aliases are 9^9 strings, the "billion
 # laughs"), and every consumer of the data (JSON output, the secret scan, the renderers) walks
 # each repetition. Nesting is bounded too: libyaml's composer recurses in C (a crash past some
-# tens of thousands of levels), its scanner takes time quadratic in the flow depth, and the
-# JSON writers recurse (orjson refuses past 254 levels; the fallback through `plain_data`
-# takes two Python frames a level). Real cassettes nest a few dozen levels and repeat little.
+# tens of thousands of levels, unless libyaml stops at 1,000 itself, as 0.2.5 and later do),
+# its scanner's time per token grows with the depth, and the JSON writers recurse (orjson
+# refuses past 254 levels; the fallback through `plain_data` takes two Python frames a
+# level). Real cassettes nest a few dozen levels and repeat little.
 MAX_DEPTH = 200
 MAX_ALIAS_NODES = 1_000_000  # nodes that aliases may add to the document, once expanded
 # Fewer collection indicators than this cannot nest deep enough to reach libyaml's limits.
@@ -246,9 +247,26 @@ def _check_graph(root: Any) -> None:
                 expanded[key] = (1, 1)
 
 
+@cache
+def _libyaml_caps_nesting() -> bool:
+    """Whether libyaml refuses nesting past 1,000 levels by itself (0.2.5 and later): asked
+    of the library, not of its version string."""
+    import yaml
+
+    try:
+        for _ in yaml.parse("[" * 1001, Loader=_loader()):
+            pass
+    except yaml.YAMLError as exc:
+        return "nesting depth" in str(exc)
+    return False
+
+
 def _check_nesting(data: bytes, path: str) -> None:
-    """Refuse deep nesting before libyaml composes it (see MAX_DEPTH); stops reading at the
-    first level too many, so the scanner's quadratic cost stays bounded."""
+    """Refuse deep nesting before a libyaml without its own limit composes it (see
+    MAX_DEPTH); stops reading at the first level too many. With the limit, composing is
+    safe and the composed tree is checked instead: this pass would read the file twice."""
+    if _libyaml_caps_nesting():
+        return
     if len(data) < _CHEAP_INDICATORS or sum(
             data.count(indicator) for indicator in _INDICATORS) < _CHEAP_INDICATORS:
         return
