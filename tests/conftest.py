@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,3 +88,19 @@ def load_script(name: str):
     sys.modules[name] = module  # dataclasses look their module up by name
     spec.loader.exec_module(module)
     return module
+
+
+@contextmanager
+def hang_guard(what: str = "", seconds: int = 30) -> Iterator[None]:
+    """Fail instead of hanging (a regular expression backtracking catastrophically, say):
+    catches a hang, measures nothing."""
+    def stop(signum: int, frame: object) -> None:
+        raise TimeoutError(f"{what + ': ' if what else ''}no answer within {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)

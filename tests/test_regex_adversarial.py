@@ -24,9 +24,7 @@ import ast
 import importlib
 import pkgutil
 import re
-import signal
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -36,6 +34,8 @@ from typing import Any
 import pytest
 
 import cassette_tool
+
+from conftest import hang_guard
 
 PACKAGE = Path(cassette_tool.__file__).parent
 SEARCHES = frozenset({"search", "finditer", "findall", "sub", "subn", "split"})
@@ -462,20 +462,6 @@ def test_the_flagged_but_linear_patterns_are_still_flagged() -> None:
 
 # --- adversarial text, a megabyte of each pattern's own pieces -----------------------------------
 
-@contextmanager
-def hang_guard(what: str, seconds: int = HANG_GUARD) -> Iterator[None]:
-    def stop(signum: int, frame: object) -> None:
-        raise TimeoutError(f"{what}: no answer within {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, stop)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
-
-
 PREFERRED = " aA0_-./:\\\"'=&?{[<#\n\t"
 
 
@@ -549,7 +535,7 @@ def test_a_megabyte_of_near_misses_finishes(site: Site) -> None:
     texts = Pieces(site.pattern).texts(size)
     assert texts, site
     for name, text in texts.items():
-        with hang_guard(f"{site} on {name}"):
+        with hang_guard(f"{site} on {name}", HANG_GUARD):
             _run(site, text)
 
 
@@ -571,7 +557,7 @@ def test_the_wrappers_on_a_megabyte_line(name: str) -> None:
     from cassette_tool.view import looks_generated
 
     text = LINE[name]
-    with hang_guard(name):
+    with hang_guard(name, HANG_GUARD):
         item_lines(text, "interactions")
         find_in_text(text)
         parse_sse(text)

@@ -12,10 +12,8 @@ import base64
 import json
 import random
 import re
-import signal
 import string
 from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 from hypothesis import given, settings
@@ -35,6 +33,8 @@ from cassette_tool.secrets import (
     mask,
     placeholder_for,
 )
+
+from conftest import hang_guard
 
 ALNUM = string.ascii_letters + string.digits
 HEX = "0123456789abcdef"
@@ -88,21 +88,6 @@ SHAPES = {
     "W401": ("org-" + body(24), "org-chart"),
     "W402": ("proj_" + body(24), "proj_x"),
 }
-
-
-@contextmanager
-def hang_guard(seconds: int = 30) -> Iterator[None]:
-    """Fail instead of hanging if a pattern ever backtracks catastrophically."""
-    def stop(signum: int, frame: object) -> None:
-        raise TimeoutError(f"no answer within {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, stop)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 # --- every rule: a hit and a near miss -------------------------------------------------------
