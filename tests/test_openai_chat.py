@@ -46,3 +46,21 @@ def test_deepseek_streamed_reasoning_content() -> None:
     assert exchange.usage == Usage(32, 71, 0, None, 48)
     assert exchange.cost is not None and exchange.cost.source == "estimated"
     assert exchange.cost.usd > 0
+
+
+def test_names_that_are_not_strings_in_the_json_become_strings() -> None:
+    # A tool-call id takes no part in ToolCall equality: it must be made a string anyway.
+    import json
+
+    from cassette_tool.providers import read_exchange
+
+    from conftest import http_interaction
+
+    body = json.dumps({"model": "gpt-4o", "choices": [{"finish_reason": "tool_calls", "message": {
+        "role": "assistant", "tool_calls": [{"id": True, "type": "function", "function": {
+            "name": "f", "arguments": "{}"}}]}}]}).encode()
+    exchange = read_exchange(http_interaction("https://api.openai.com/v1/chat/completions",
+                                              b'{"model":"gpt-4o","messages":[]}', body))
+    assert exchange is not None
+    [call] = exchange.reply.tool_calls
+    assert (call.id, call.name, exchange.reply.finish_reason) == ("true", "f", "tool_calls")

@@ -111,19 +111,19 @@ def _plain(exchange: Exchange) -> Exchange:
     """The exchange with every name a string or None, whatever the JSON held there: the
     renderers, prices and diffs rely on it."""
     reply = exchange.reply
-    calls = tuple(call if isinstance(call.name, str) and isinstance(call.id, str | None)
-                  else replace(call, name=_text(call.name) or "?", id=_text(call.id))
-                  for call in reply.tool_calls)
-    if calls != reply.tool_calls or not all(isinstance(v, str | None) for v in (
-            reply.finish_reason, reply.native_finish_reason)):
-        reply = replace(reply, tool_calls=calls, finish_reason=_text(reply.finish_reason),
-                        native_finish_reason=_text(reply.native_finish_reason))
-    names = (exchange.model, exchange.request_model, exchange.provider)
-    if reply is exchange.reply and all(isinstance(v, str | None) for v in names):
+    names = (reply.finish_reason, reply.native_finish_reason, exchange.model,
+             exchange.request_model, exchange.provider,
+             *(name for call in reply.tool_calls for name in (call.name, call.id)))
+    if all(name is None or isinstance(name, str) for name in names):
         return exchange
-    return replace(exchange, reply=reply, model=_text(exchange.model),
+    calls = tuple(replace(call, name=_text(call.name) or "?", id=_text(call.id))
+                  for call in reply.tool_calls)
+    return replace(exchange, model=_text(exchange.model),
                    request_model=_text(exchange.request_model),
-                   provider=_text(exchange.provider))
+                   provider=_text(exchange.provider),
+                   reply=replace(reply, tool_calls=calls,
+                                 finish_reason=_text(reply.finish_reason),
+                                 native_finish_reason=_text(reply.native_finish_reason)))
 
 
 def _text(value: Any) -> str | None:
