@@ -6,9 +6,10 @@ byte stays the same, nothing is re-dumped). The facts this module implements, an
 measured on the corpus, are in `../shared/docs/yaml-spans.md` (cited below as §n).
 
 API
-- `compose(data) -> Document`: YAML with positions (ruamel's safe composer on libyaml: no tag
-  is refused and no object is built). `compose_json(data)` does the same for JSON files (HAR,
-  nock) with a small tokenizer of our own, exact about JSON escapes and surrogate pairs.
+- `compose(data) -> Document`: YAML with positions (PyYAML's composer on libyaml, as
+  source.py reads files: no tag is refused and no object is built). `compose_json(data)`
+  does the same for JSON files (HAR, nock) with a small tokenizer of our own, exact about
+  JSON escapes and surrogate pairs.
 - `Document.scalar(path)` walks to one scalar, e.g. `("interactions", 0, "request", "body")`;
   `Document.scalars()` yields every scalar (mapping keys too, `key=True`) in file order, each
   node once even when aliases repeat it.
@@ -105,7 +106,7 @@ class Document:
     """A parsed file (or the JSON text inside a value: then `outer` maps it to the file)."""
 
     text: str  # without the BOM
-    root: Any  # ruamel.yaml nodes (JSON: the same node classes, built by our tokenizer)
+    root: Any  # PyYAML nodes (JSON: the same node classes, built by our tokenizer)
     kind: str  # "yaml" or "json"
     bom: int = 0  # bytes of BOM before `text` in the file (0 or 3)
     outer: PositionMap | None = None
@@ -251,40 +252,42 @@ def _skip_properties(text: str, i: int) -> int:
 
 # --- parsing -----------------------------------------------------------------------------
 
-@cache
-def _yaml() -> Any:
-    from ruamel.yaml import YAML
-
-    from .source import warn_pure_python
-
-    yaml = YAML(typ="safe", pure=False)
-    if "CParser" not in yaml.Parser.__name__:  # ruamel.yaml.clib is missing
-        warn_pure_python("ruamel.yaml")
-    return yaml
-
-
 def uses_c_parser() -> bool:
-    return "CParser" in _yaml().Parser.__name__
+    from .source import uses_c_parser as source_uses_c_parser
+
+    return source_uses_c_parser()
 
 
 def compose(data: bytes | str, path: str | None = None) -> Document:
-    """Parse YAML into nodes with positions. Composing builds no objects, so no tag
-    (`!binary`, `!!python/…`, `!ruby/object:…`) is refused here."""
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    """Parse YAML into nodes with positions, with the loader that reads cassettes
+    (source.py: libyaml through PyYAML, YAML 1.1 tags). Composing builds no objects, so no
+    tag (`!binary`, `!!python/…`, `!ruby/object:…`) is refused here."""
+    import yaml
+
+    from .source import _check_nesting, _loader, _one_line, gc_paused
 
     text, bom = _decode(data, path)
     try:
         # libyaml skips a BOM without counting it, the pure parser counts it (§1): parse the
         # BOM-less str and keep the BOM's bytes aside.
-        root = _yaml().compose(text)
-    except MarkedYAMLError as exc:
+        _check_nesting(data if isinstance(data, bytes) else text.encode("utf-8", "surrogatepass"),
+                       path or "")
+        loader = _loader()(text)
+        try:
+            with gc_paused():
+                root = loader.get_single_node()
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        problem = " ".join(str(exc.problem or exc.context or "invalid YAML").split())
+        problem = _one_line(exc.problem or exc.context or "invalid YAML")
         raise CassetteError(f"invalid YAML: {problem}", path,
                             mark.line + 1 if mark else None,
                             mark.column + 1 if mark else None) from exc
-    except (YAMLError, RecursionError) as exc:
-        raise CassetteError(f"invalid YAML: {exc}", path) from exc
+    except CassetteError as exc:
+        raise exc.with_path(path) if path else exc from None
+    except (yaml.YAMLError, ValueError, RecursionError) as exc:
+        raise CassetteError(f"invalid YAML: {_one_line(exc)}", path) from exc
     return Document(text, root, "yaml", bom)
 
 
@@ -334,6 +337,12 @@ class _Mark:
         self.index = index
 
 
+def _mark(index: int) -> Any:
+    """A mark for PyYAML's node classes, which only `index` of is read (typed as PyYAML's
+    `Mark`, which needs a buffer and a line)."""
+    return _Mark(index)
+
+
 _JSON_WS = re.compile(r"[ \t\r\n]*")
 _JSON_STRING = re.compile(r'"(?:[^"\\\x00-\x1f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"')
 _JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
@@ -341,7 +350,7 @@ _JSON_WORDS = {"true": "bool", "false": "bool", "null": "null"}
 
 
 class _JsonParser:
-    """Recursive descent over the text, building ruamel nodes whose marks carry `index`."""
+    """Recursive descent over the text, building PyYAML nodes whose marks carry `index`."""
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -355,7 +364,7 @@ class _JsonParser:
         return node
 
     def value(self, depth: int) -> Any:
-        from ruamel.yaml.nodes import ScalarNode
+        from yaml.nodes import ScalarNode
 
         if depth > 500:
             raise _JsonError("nested too deeply", self.i)
@@ -372,10 +381,10 @@ class _JsonParser:
         self.i = number.end() if number else i + len(word or "")
         raw = self.text[i:self.i]
         tag = _JSON_WORDS.get(raw) or ("float" if set(raw) & set(".eE") else "int")
-        return ScalarNode(f"tag:yaml.org,2002:{tag}", raw, _Mark(i), _Mark(self.i), style="")
+        return ScalarNode(f"tag:yaml.org,2002:{tag}", raw, _mark(i), _mark(self.i), style="")
 
     def collection(self, mapping: bool, depth: int) -> Any:
-        from ruamel.yaml.nodes import MappingNode, SequenceNode
+        from yaml.nodes import MappingNode, SequenceNode
 
         start, close = self.i, "}" if mapping else "]"
         self.i += 1
@@ -394,18 +403,18 @@ class _JsonParser:
             self.i += 1
         self.expect(close)
         cls, tag = (MappingNode, "map") if mapping else (SequenceNode, "seq")
-        return cls(f"tag:yaml.org,2002:{tag}", items, _Mark(start), _Mark(self.i),
+        return cls(f"tag:yaml.org,2002:{tag}", items, _mark(start), _mark(self.i),
                    flow_style=True)
 
     def string(self) -> Any:
-        from ruamel.yaml.nodes import ScalarNode
+        from yaml.nodes import ScalarNode
 
         match = _JSON_STRING.match(self.text, self.i)
         if match is None:
             raise _JsonError("bad string", self.i)
         self.i = match.end()
-        return ScalarNode(STR, json.loads(match.group()), _Mark(match.start()),
-                          _Mark(match.end()), style="json")
+        return ScalarNode(STR, json.loads(match.group()), _mark(match.start()),
+                          _mark(match.end()), style="json")
 
     def peek(self) -> str:
         self.i = _JSON_WS.match(self.text, self.i).end()  # type: ignore[union-attr]

@@ -56,7 +56,7 @@ def at(m: PositionMap, needle: str) -> tuple[int, int]:
 # --- §1: what the parser tells us ---------------------------------------------------------
 
 def test_the_c_parser_is_used() -> None:
-    # yaml-facts.md: without ruamel.yaml.clib the parser silently runs in pure Python.
+    # yaml-facts.md: without libyaml the parser silently runs in pure Python.
     assert uses_c_parser()
 
 
