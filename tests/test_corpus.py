@@ -94,3 +94,30 @@ def test_json_output_never_fails(raw: bool) -> None:
     data = [loaded_data(c, raw=raw) for c in loaded()]
     text = orjson.dumps(data)
     assert orjson.loads(text)[0]["path"]
+
+
+def test_every_yaml_file_reads_as_pyyaml_s_safe_loader_reads_it() -> None:
+    # source.py builds data from parser events (or from nodes when anchors appear), not
+    # through PyYAML's constructor: on real files the result must be the same.
+    import yaml
+    from yaml.constructor import SafeConstructor
+
+    from cassette_tool.source import _loader, parse_yaml, read_source
+
+    class Reference(_loader()):  # type: ignore[misc]
+        def construct_document(self, node: object) -> object:
+            return SafeConstructor.construct_document(self, node)
+
+    root = corpus_or_skip()
+    files = [f for f in expand_paths([str(root)]) if f.endswith((".yaml", ".yml"))]
+    assert len(files) > 1000
+    differ = []
+    for path in files:
+        source = read_source(path)
+        try:
+            expected = yaml.load(source.data, Loader=Reference)
+        except yaml.YAMLError:
+            continue
+        if parse_yaml(source) != expected:
+            differ.append(path)
+    assert differ == []

@@ -297,3 +297,43 @@ def test_the_fast_builder_gives_what_pyyaml_s_constructor_gives(document: str) -
             return type(exc).__name__, str(exc)
 
     assert outcome(_loader()) == outcome(Reference)
+
+
+@pytest.mark.parametrize("document", [
+    "", "---\n", "a: 1", "a: 1\na: 2", "- 1\n- [2, {3: 4}]", "1: a\n2.5: b\ntrue: c\n~: d",
+    "a: !!map {b: 1}", "a: !!seq [1]", "a: !!map [1]", "a: !!seq {b: 1}", "a: ! {b: 1}",
+    "a: !!str 5", "a: !!binary aGk=", "a: !binary aGk=", "a: 012", "a: yes", "a: <<",
+    "<<: {a: 1}", "b:\n  <<: {a: 1}\n  z: 1", "? [1, 2]\n: x", "? {a: 1}\n: x", "[a, b]: c",
+    "!!set {a, b}", "!!omap [a: 1, b: 2]", "a: !!python/object:os.system x", "a: 1\n---\nb: 2",
+    "--- a\n...\n", "a: [1, {b: [c, d]}, '', \"\", ~]", "a: &x 1\nb: *x", "a: *x",
+    "a: &x [1]\nb: &x [2]", "a: |\n  text\n  more\n", "k: 'héllo 👋'", "%YAML 1.1\n--- {a: 1}",
+    "a: [" * 3 + "]" * 3, "a: {b: [1, 2", "a: b: c"])
+def test_reading_from_parser_events_gives_what_pyyaml_s_constructor_gives(document: str) -> None:
+    import yaml as pyyaml
+    from yaml.constructor import SafeConstructor
+
+    from cassette_tool.source import Source, _loader, parse_yaml
+
+    class Reference(_loader()):  # type: ignore[misc]
+        def construct_document(self, node: object) -> object:
+            return SafeConstructor.construct_document(self, node)
+
+    try:
+        expected: object = pyyaml.load(document, Loader=Reference)
+    except Exception:  # noqa: BLE001  # the same document must be refused by us too
+        with pytest.raises(CassetteError):
+            parse_yaml(Source("t.yaml", document.encode()))
+    else:
+        assert parse_yaml(Source("t.yaml", document.encode())) == expected
+
+
+def test_a_document_nested_past_the_limit_is_refused_at_the_first_level_too_many() -> None:
+    from cassette_tool.source import MAX_DEPTH
+
+    def nested(levels: int) -> str:  # a mapping, then block sequences inside each other
+        return "a:\n" + "".join("  " * i + "- \n" for i in range(1, levels))
+
+    assert yaml(nested(MAX_DEPTH))  # the mapping and MAX_DEPTH - 1 sequences
+    problem = yaml_error(nested(MAX_DEPTH + 5))
+    assert problem.message == f"refusing the YAML document: it nests deeper than {MAX_DEPTH} levels"
+    assert (problem.line, problem.column) == (MAX_DEPTH + 1, 2 * MAX_DEPTH + 1)
