@@ -466,9 +466,11 @@ def test_vcrpy_binary_header_values_and_bare_status() -> None:
 
 
 def test_yaml_item_lines_follow_the_sequence_indent() -> None:
-    text = "version: 2\ninteractions:\n    - id: 0\n      x: 1\n    - id: 1\nother: 2\n"
-    assert item_lines(text, "interactions") == [3, 5]
-    assert item_lines("interactions: []\n", "interactions") == []
+    data = b"version: 2\ninteractions:\n    - id: 0\n      x: 1\n    - id: 1\nother: 2\n"
+    assert item_lines(data, "interactions") == [3, 5]
+    assert item_lines(b"interactions: []\n", "interactions") == []
+    # Lines, not characters: text before the list may hold any UTF-8.
+    assert item_lines("a: 'é👋'\ninteractions:\n- x\n- y\n".encode(), "interactions") == [3, 4]
 
 
 def test_json_item_lines_skip_brackets_inside_strings() -> None:
@@ -526,10 +528,10 @@ def test_httprr_reader_raises_only_cassette_errors_on_odd_bytes(tail: bytes) -> 
 def test_item_lines_finds_each_item_of_one_top_level_sequence() -> None:
     from cassette_tool.formats.common import item_lines
 
-    text = ("version: 1\ninteractions:\n# recorded by hand\n\n- request: {}\n  nested:\n  - x\n"
-            "-\n  response: {}\n- request: |\n    - not an item\n\nws_interactions:\n"
-            "  - uri: wss://a\n  - uri: wss://b\nrecorded_with: x\n")
+    text = (b"version: 1\ninteractions:\n# recorded by hand\n\n- request: {}\n  nested:\n  - x\n"
+            b"-\n  response: {}\n- request: |\n    - not an item\n\nws_interactions:\n"
+            b"  - uri: wss://a\n  - uri: wss://b\nrecorded_with: x\n")
     assert item_lines(text, "interactions") == [5, 8, 10]
     assert item_lines(text, "ws_interactions") == [14, 15]
     assert item_lines(text, "grpc_interactions") == []
-    assert item_lines("interactions: []\nversion: 1\n", "interactions") == []
+    assert item_lines(b"interactions: []\nversion: 1\n", "interactions") == []

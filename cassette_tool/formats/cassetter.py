@@ -79,7 +79,7 @@ def read(tree: Any, source: Source) -> list[Interaction]:
 
 
 def _lines(source: Source, key: str, count: int) -> list[int | None]:
-    lines = item_lines(source.text, key)
+    lines = item_lines(source.data, key)
     return list(lines) if len(lines) == count else [None] * count
 
 

@@ -152,41 +152,44 @@ def go_duration_ms(value: Any) -> float | None:
     return sum(float(n) * _UNIT_MS[unit] for n, unit in parts)
 
 
-def item_lines(text: str, key: str) -> list[int]:
+def item_lines(data: bytes, key: str) -> list[int]:
     """1-based lines where the items of the top-level block sequence `key:` start.
 
-    Cheap positions without a position-tracking parser (a few regular-expression scans);
-    callers use them only when the count matches the number of items they read.
+    Cheap positions without a position-tracking parser (a few regular-expression scans of
+    the file's bytes, not decoded: lines are the same); callers use them only when the count
+    matches the number of items they read.
     """
-    if text.startswith(f"{key}:"):
+    name = key.encode()
+    if data.startswith(name + b":"):
         at = 0
     else:
-        at = text.find(f"\n{key}:") + 1
+        at = data.find(b"\n" + name + b":") + 1
         if at == 0:
             return []
-    first = _FIRST_ITEM.match(text, at + len(key) + 1)
+    first = _FIRST_ITEM.match(data, at + len(name) + 1)
     if first is None:
         return []
     indent = re.escape(first.group("indent"))
     # Both patterns start at a line break, which the engine finds at memchr speed; `^` would
     # be tried at every character. The sequence ends at the first line that is neither an
     # item, nor inside one, nor blank or a comment.
-    stop = re.compile(rf"\n(?!{indent}-(?: |$)|{indent} |[ \t]*(?:#|$))", re.MULTILINE)
-    items = re.compile(rf"\n{indent}-(?: |$)", re.MULTILINE)
+    stop = re.compile(rb"\n(?!" + indent + rb"-(?: |$)|" + indent + rb" |[ \t]*(?:#|$))",
+                      re.MULTILINE)
+    items = re.compile(rb"\n" + indent + rb"-(?: |$)", re.MULTILINE)
     start = first.start("indent") - 1  # the line break before the first item
-    ending = stop.search(text, start)
-    end = ending.start() if ending is not None else len(text)
+    ending = stop.search(data, start)
+    end = ending.start() if ending is not None else len(data)
     found: list[int] = []
     line, pos = 1, 0
-    for item in items.finditer(text, start, end):
-        line += text.count("\n", pos, item.start() + 1)
+    for item in items.finditer(data, start, end):
+        line += data.count(b"\n", pos, item.start() + 1)
         pos = item.start() + 1
         found.append(line)
     return found
 
 
 # The rest of the key's line, blank and comment lines, then the first item's dash.
-_FIRST_ITEM = re.compile(r"[^\n]*\n(?:[ \t]*(?:#[^\n]*)?\n)*(?P<indent> *)-(?: |$)",
+_FIRST_ITEM = re.compile(rb"[^\n]*\n(?:[ \t]*(?:#[^\n]*)?\n)*(?P<indent> *)-(?: |$)",
                          re.MULTILINE)
 
 

@@ -54,7 +54,7 @@ def _form(value: Any) -> str:
 
 def read(tree: Any, source: Source) -> list[Interaction]:
     items = as_list(tree.get("interactions"), "interactions")
-    lines = item_lines(source.text, "interactions")
+    lines = item_lines(source.data, "interactions")
     result = []
     for index, item in enumerate(items):
         item = as_map(item, f"interaction {index}")

@@ -51,7 +51,7 @@ def read(tree: Any, source: Source) -> list[Interaction]:
     if source.data.lstrip()[:1] == b"{":
         lines = json_item_lines(source.data, ("http_interactions",))
     else:
-        lines = item_lines(source.text, "http_interactions")
+        lines = item_lines(source.data, "http_interactions")
     result = []
     for index, item in enumerate(items):
         item = as_map(item, f"interaction {index}")

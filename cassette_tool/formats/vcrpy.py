@@ -72,7 +72,7 @@ def _status(value: Any) -> tuple[int | None, str]:
 
 def read(tree: Any, source: Source) -> list[Interaction]:
     items = as_list(tree.get("interactions"), "interactions")
-    lines = item_lines(source.text, "interactions")
+    lines = item_lines(source.data, "interactions")
     line_of = (lambda i: lines[i]) if len(lines) == len(items) else (lambda i: None)
     result: list[Interaction] = []
     session: list[WsMessage] = []
