@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -15,7 +17,8 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from .diff import CassetteDiff
-    from .model import Cassette
+    from .load import InteractionStream
+    from .model import Interaction
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="Read, review and keep safe recorded LLM API traffic (VCR cassettes).")
@@ -69,7 +72,8 @@ def show(
              "cassette is printed as it is.")] = False,
 ) -> None:
     """Show each cassette as a conversation: prompt, reassembled reply, usage and cost."""
-    from .load import expand_paths, load
+    from .load import expand_paths, open_stream
+    from .source import read_source
 
     if canonical:
         _show_canonical(paths)
@@ -78,30 +82,53 @@ def show(
     files = expand_paths(paths)
     if not files:
         _fail("no cassette files found under " + ", ".join(paths))
-    loaded: list[Cassette | CassetteError] = []
-    for path in files:
-        try:
-            loaded.append(load(path))
-        except CassetteError as exc:
-            loaded.append(exc.with_path(path))
-            print(str(exc), file=sys.stderr)
-    if format is Format.json:
-        from .render.data import loaded_data
-        from .source import dump_json
+    failed = False
 
-        sys.stdout.write(dump_json([loaded_data(c, raw=raw, only=interaction) for c in loaded]))
-        sys.stdout.write("\n")
+    def reported(items: Iterator[tuple[Interaction, Any]]) -> Iterator[tuple[Interaction, Any]]:
+        nonlocal failed
+        try:
+            yield from items
+        except CassetteError as exc:  # a long file broken further on: shown up to there
+            failed = True
+            print(str(exc), file=sys.stderr)
+
+    def opened() -> Iterator[InteractionStream | CassetteError]:
+        """Each file as it is shown: a long cassette is never whole in memory."""
+        nonlocal failed
+        for path in files:
+            try:
+                stream = open_stream(read_source(path))
+            except CassetteError as exc:
+                failed = True
+                print(str(exc.with_path(path)), file=sys.stderr)
+                yield exc.with_path(path)
+                continue
+            yield replace(stream, items=reported(stream.items))
+
+    if format is Format.json:
+        from .render.data import loaded_json
+
+        opening = "["  # written with the first file: a failure before it leaves no output
+        for item in opened():
+            sys.stdout.write(opening)
+            sys.stdout.writelines(loaded_json(item, raw=raw, only=interaction))
+            opening = ","
+        sys.stdout.write("[]\n" if opening == "[" else "]\n")
     elif format is Format.markdown:
+        from .model import Cassette
         from .render.markdown import render as render_markdown
 
-        sys.stdout.write(render_markdown(loaded, only=interaction))
+        whole = [item if isinstance(item, CassetteError) else Cassette(
+            item.path, item.format, tuple(i for i, _ in item.items)) for item in opened()]
+        sys.stdout.write(render_markdown(whole, only=interaction))
     else:
-        _show_text(loaded, raw, interaction, color, pager, width)
-    if any(isinstance(c, CassetteError) for c in loaded):
+        _show_text(opened(), raw, interaction, color, pager, width)
+    if failed:
         raise typer.Exit(ExitCode.BAD_INPUT)
 
 
-def _show_text(loaded: list[Cassette | CassetteError], raw: bool, only: int | None, color: Color,
+def _show_text(loaded: Iterable[InteractionStream | CassetteError], raw: bool, only: int | None,
+               color: Color,
                pager: bool | None, width: int | None) -> None:
     from .render.console import render
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -60,6 +62,45 @@ def load_tree(source: Source, *, priced: bool = True,
         if rebuilt:
             interactions = [_rebuild(i, priced) for i in interactions]
         return Cassette(source.path, name, tuple(interactions)), tree
+
+
+# From this size on, a YAML cassette whose interactions are one list is read an interaction
+# at a time by `open_stream`: its data is never whole in memory (20,000 interactions read
+# whole take ten times the file's size).
+STREAM_FROM = 4 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class InteractionStream:
+    """A cassette's interactions as they are read, each with its item as stored (plain
+    data; None for formats without one). Iterate `items` once."""
+
+    path: str
+    format: str
+    count: int | None  # how many interactions, when known before they are read
+    items: Iterator[tuple[Interaction, Any]]
+
+
+def open_stream(source: Source, *, priced: bool = True, rebuilt: bool = True,
+                stream_from: int | None = None) -> InteractionStream:
+    """The interactions of a file one at a time: straight from the parser for a long file
+    that allows it (`formats.stream`), else from the whole file, loaded. Raises
+    `CassetteError` for a file that cannot be read; reading `items` may raise it too, for
+    a long file whose later part is broken."""
+    from . import formats
+    from .formats.common import node_at
+
+    large = len(source.data) >= (STREAM_FROM if stream_from is None else stream_from)
+    streamed = formats.stream(source) if large else None
+    if streamed is not None:
+        items = ((_rebuild(interaction, priced) if rebuilt else interaction, item)
+                 for interaction, item in streamed.items)
+        return InteractionStream(source.path, streamed.name, streamed.count, items)
+    cassette, tree = load_tree(source, priced=priced, rebuilt=rebuilt)
+    return InteractionStream(
+        cassette.path, cassette.format, len(cassette.interactions),
+        iter([(interaction, node_at(tree, interaction.where) if interaction.where else None)
+              for interaction in cassette.interactions]))
 
 
 def _rebuild(interaction: Interaction, priced: bool) -> Interaction:

@@ -21,7 +21,7 @@ from typing import Any
 
 from . import formats
 from .errors import CassetteError
-from .formats.common import Layout, NodePath, as_text, header_nodes, locate
+from .formats.common import Layout, NodePath, as_text, header_nodes, locate, node_at
 from .model import Body, Cassette, Headers, Interaction
 from .secrets import Finding, Rules
 from .source import Source, text_of
@@ -86,18 +86,6 @@ def interaction_sites(interaction: Interaction, item: Any, layout: Layout,
             yield from finder.cookies(side, {site.finding.value for site in in_headers})
             yield from finder.body(side, message.body)
     yield from finder.websocket()
-
-
-def node_at(tree: Any, path: NodePath) -> Any:
-    """The plain-data node at `path`, or None."""
-    for key in path:
-        if isinstance(tree, dict):
-            tree = tree.get(key)
-        elif isinstance(tree, list) and isinstance(key, int) and key < len(tree):
-            tree = tree[key]
-        else:
-            return None
-    return tree
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ import gc
 import json
 import re
 import zlib
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
@@ -178,76 +178,198 @@ class _Builder:
         return constructor(self.loader, origin)
 
 
-def _build_from_events(loader: Any) -> Any:
-    """The document's data straight from the parser's events, without composing nodes
-    first: half the time of composing and walking, and no tree of nodes beside the data
-    (on 20,000 interactions the nodes take 16 times the file's size). For documents
-    without anchors; an alias, a merge key, a tag on a collection or an unhashable key
-    raises `_Unusual`, and the caller reads the file the composing way."""
+class _EventReader:
+    """Plain data straight from the parser's events, without composing nodes first: half
+    the time of composing and walking, and no tree of nodes beside the data (on 20,000
+    interactions the nodes take 16 times the file's size). For documents without anchors;
+    an alias, a merge key, a tag on a collection or an unhashable key raises `_Unusual`,
+    and the caller reads the file the composing way."""
+
+    def __init__(self, loader: Any) -> None:
+        import yaml
+
+        self.loader, self.yaml = loader, yaml
+        self.get_event, self.peek_event = loader.get_event, loader.peek_event
+        self.convert = _Builder(loader, False).convert
+
+    def close(self) -> None:
+        """Let go of the parser and the text it reads."""
+        self.loader.dispose()
+        del self.loader, self.convert, self.get_event, self.peek_event
+
+    def document(self) -> Any:
+        """The one document of the stream (None for an empty stream)."""
+        yaml, get_event = self.yaml, self.get_event
+        while not isinstance(self.peek_event(), (yaml.DocumentStartEvent, yaml.StreamEndEvent)):
+            get_event()  # the stream's start
+        if isinstance(get_event(), yaml.StreamEndEvent):
+            return None
+        root = self.value(get_event())
+        self.end_document()
+        return root
+
+    def end_document(self) -> None:
+        self.get_event()  # the document's end
+        following = self.peek_event()
+        if not isinstance(following, self.yaml.StreamEndEvent):  # PyYAML's words
+            raise self.yaml.composer.ComposerError(
+                "expected a single document in the stream", None, "but found another document",
+                following.start_mark)
+
+    def value(self, event: Any, depth: int = 0) -> Any:
+        """The value that starts with `event` (a scalar, or a collection's start) inside
+        `depth` enclosing collections."""
+        yaml, loader = self.yaml, self.loader
+        convert, resolve, resolved_tag = self.convert, loader.resolve, loader.resolved_plain.get
+        scalar_node, get_event = yaml.ScalarNode, self.get_event
+        scalar_event, alias_event = yaml.ScalarEvent, yaml.AliasEvent
+        mapping_start, sequence_start = yaml.MappingStartEvent, yaml.SequenceStartEvent
+        mapping_end, sequence_end = yaml.MappingEndEvent, yaml.SequenceEndEvent
+        no_key = _NO_KEY
+
+        stack: list[tuple[Any, Any]] = []  # enclosing (container, pending key) pairs
+        container: Any = None
+        key: Any = no_key
+        limit = MAX_DEPTH - depth
+        while True:
+            kind = event.__class__
+            if kind is scalar_event:
+                if event.anchor is not None:
+                    raise _Unusual
+                tag, value = event.tag, event.value
+                if tag is None or tag == "!":  # untagged: plain scalars are resolved, others str
+                    tag = (resolved_tag(value) or resolve(scalar_node, value, event.implicit)
+                           ) if event.implicit[0] else _STR
+                if tag != _STR:
+                    if key is no_key and tag == _MERGE and container.__class__ is dict:
+                        raise _Unusual
+                    value = convert(tag, value, event)
+            elif kind is mapping_start or kind is sequence_start:
+                if event.anchor is not None or event.tag not in (
+                        None, "!", _MAP if kind is mapping_start else _SEQ):
+                    raise _Unusual
+                if len(stack) >= limit:
+                    raise _refused(event, f"it nests deeper than {MAX_DEPTH} levels")
+                stack.append((container, key))
+                container, key = ({} if kind is mapping_start else []), no_key
+                event = get_event()
+                continue
+            elif kind is mapping_end or kind is sequence_end:
+                value = container
+                container, key = stack.pop()
+            elif kind is alias_event:
+                raise _Unusual
+            else:  # a document that ends early: PyYAML's composer says why
+                raise _Unusual
+            if container is None:
+                return value
+            if container.__class__ is list:
+                container.append(value)
+            elif key is no_key:
+                key = value
+            else:
+                try:
+                    container[key] = value
+                except TypeError:  # unhashable: PyYAML says where
+                    raise _Unusual from None
+                key = no_key
+            event = get_event()
+
+
+_NO_KEY = object()
+
+
+@dataclass(frozen=True, slots=True)
+class ListStream:
+    """A YAML document whose top level is a mapping holding one long list (`key`), read an
+    item at a time: `items` gives each item with the 1-based line its content starts on.
+    `top` holds the other top-level keys: those written before the list at once, those
+    after it once `items` is exhausted."""
+
+    top: dict[Any, Any]
+    key: str
+    items: Generator[tuple[int, Any], None, None]
+
+
+# Anything that the event reader leaves to PyYAML's composer (see _EventReader), found in
+# the bytes: an anchor (`_may_have_anchors`), a tag other than the scalar tags recorders
+# write, a merge key or a complex key. Reading item by item cannot go back to the composer
+# once items have been handed out.
+_UNUSUAL_SYNTAX = re.compile(
+    rb"(?:^|[ \t\[{,])(?:!(?!!?binary[ \t\n]|!python/(?:unicode|str)[ \t\n]|!str[ \t\n])"
+    rb"|<<[ \t]?:|\?[ \t\n])", re.MULTILINE)
+
+
+def stream_yaml(source: Source, keys: tuple[str, ...]) -> ListStream | None:
+    """The file as a `ListStream` when its top level is a mapping whose list under one of
+    `keys` can be read item by item, else None (read it whole with `parse_yaml`). Errors in
+    the items are raised by `items` as `CassetteError`s, once reached."""
     import yaml
 
-    builder = _Builder(loader, False)
-    convert, resolve, resolved_tag = builder.convert, loader.resolve, loader.resolved_plain.get
-    scalar_node, get_event = yaml.ScalarNode, loader.get_event
-    scalar_event, alias_event = yaml.ScalarEvent, yaml.AliasEvent
-    mapping_start, sequence_start = yaml.MappingStartEvent, yaml.SequenceStartEvent
-    mapping_end, sequence_end = yaml.MappingEndEvent, yaml.SequenceEndEvent
-    no_key = object()
-
-    while not isinstance(loader.peek_event(), (yaml.DocumentStartEvent, yaml.StreamEndEvent)):
-        get_event()  # the stream's start
-    if isinstance(get_event(), yaml.StreamEndEvent):
+    data = source.data
+    if _may_have_anchors(data) or _UNUSUAL_SYNTAX.search(data):
         return None
-    stack: list[tuple[Any, Any]] = []  # enclosing (container, pending key) pairs
-    container: Any = None
-    key: Any = no_key
-    root: Any = no_key
-    while root is no_key:
-        event = get_event()
-        kind = event.__class__
-        if kind is scalar_event:
-            if event.anchor is not None:
-                raise _Unusual
-            tag, value = event.tag, event.value
-            if tag is None or tag == "!":  # untagged: plain scalars are resolved, others str
-                tag = (resolved_tag(value) or resolve(scalar_node, value, event.implicit)
-                       ) if event.implicit[0] else _STR
-            if tag != _STR:
-                if key is no_key and tag == _MERGE and container.__class__ is dict:
-                    raise _Unusual
-                value = convert(tag, value, event)
-        elif kind is mapping_start or kind is sequence_start:
-            if event.anchor is not None or event.tag not in (
-                    None, "!", _MAP if kind is mapping_start else _SEQ):
-                raise _Unusual
-            if len(stack) >= MAX_DEPTH:
-                raise _refused(event, f"it nests deeper than {MAX_DEPTH} levels")
-            stack.append((container, key))
-            container, key = ({} if kind is mapping_start else []), no_key
-            continue
-        elif kind is mapping_end or kind is sequence_end:
-            value = container
-            container, key = stack.pop()
-        elif kind is alias_event:
-            raise _Unusual
-        else:  # a document that ends early: PyYAML's composer says why
-            raise _Unusual
-        if container is None:
-            root = value
-        elif container.__class__ is list:
-            container.append(value)
-        elif key is no_key:
-            key = value
-        else:
-            try:
-                container[key] = value
-            except TypeError:  # unhashable: PyYAML says where
-                raise _Unusual from None
-            key = no_key
-    get_event()  # the document's end
-    if not isinstance(loader.peek_event(), yaml.StreamEndEvent):
-        raise _Unusual  # a second document: PyYAML's error names it
-    return root
+    reader = _EventReader(_loader()(data))
+    get_event, peek_event = reader.get_event, reader.peek_event
+    try:
+        _check_nesting(data, source.path)
+        while not isinstance(peek_event(), (yaml.DocumentStartEvent, yaml.StreamEndEvent)):
+            get_event()
+        start = get_event()
+        if isinstance(start, yaml.DocumentStartEvent):
+            start = get_event()
+        if not isinstance(start, yaml.MappingStartEvent) or start.anchor is not None or \
+                start.tag not in (None, "!", _MAP):
+            reader.close()
+            return None
+        top: dict[Any, Any] = {}
+        while not isinstance(peek_event(), yaml.MappingEndEvent):
+            key = reader.value(get_event(), 1)
+            following = peek_event()
+            if key in keys and isinstance(following, yaml.SequenceStartEvent) and \
+                    following.anchor is None and following.tag in (None, "!", _SEQ):
+                get_event()
+                return ListStream(top, key, _stream_items(reader, top, key, source.path))
+            top[key] = reader.value(get_event(), 1)
+    except _Unusual:
+        pass
+    except (yaml.YAMLError, ValueError, TypeError, RecursionError, CassetteError) as exc:
+        reader.close()
+        raise _yaml_error(exc, source.path) from exc
+    reader.close()
+    return None  # no list to stream (or something only the composer reads)
+
+
+def _stream_items(reader: _EventReader, top: dict[Any, Any], key: str,
+                  path: str) -> Generator[tuple[int, Any], None, None]:
+    import yaml
+
+    last: tuple[int, Any] | None = None
+    try:
+        while not isinstance(reader.peek_event(), yaml.SequenceEndEvent):
+            event = reader.get_event()
+            if last is not None:
+                yield last
+            last = event.start_mark.line + 1, reader.value(event, 2)
+        reader.get_event()
+        while not isinstance(reader.peek_event(), yaml.MappingEndEvent):
+            name = reader.value(reader.get_event(), 1)
+            if name == key:
+                raise CassetteError(f"`{key}` appears twice at the top of the file")
+            top[name] = reader.value(reader.get_event(), 1)
+        reader.get_event()
+        reader.end_document()
+    except _Unusual:
+        raise CassetteError("invalid YAML: an alias, a tag or a merge key that cannot be read "
+                            "item by item", path) from None
+    except (yaml.YAMLError, ValueError, TypeError, RecursionError, CassetteError) as exc:
+        raise _yaml_error(exc, path) from exc
+    finally:
+        reader.close()
+    # The parser (and with it the file's bytes) is gone before the last item is handed
+    # out: a file of one long stream is not held twice while its reply is read.
+    if last is not None:
+        yield last
 
 
 # A cassette is untrusted input, and YAML can describe far more data than its size: aliases
@@ -434,7 +556,7 @@ def parse_yaml(source: Source) -> Any:
             loader = _loader()(source.data)
             try:
                 with gc_paused():
-                    return _build_from_events(loader)
+                    return _EventReader(loader).document()
             except _Unusual:
                 pass
             finally:
@@ -446,18 +568,26 @@ def parse_yaml(source: Source) -> Any:
                 return loader.get_single_data()
         finally:
             loader.dispose()
-    except yaml.MarkedYAMLError as exc:
+    except (yaml.YAMLError, ValueError, TypeError, RecursionError, CassetteError) as exc:
+        raise _yaml_error(exc, source.path) from exc
+
+
+def _yaml_error(exc: Exception, path: str) -> CassetteError:
+    """A YAML reading error as one line, with the line and column the parser gives."""
+    import yaml
+
+    if isinstance(exc, CassetteError):
+        return exc.with_path(path)
+    if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         column = mark.column + 1 if mark is not None else None
         problem = _one_line(exc.problem or exc.context or "invalid YAML")
-        raise CassetteError(f"invalid YAML: {problem}", source.path, line, column) from exc
-    except CassetteError as exc:
-        raise exc.with_path(source.path) from None
-    except (yaml.YAMLError, ValueError, TypeError) as exc:  # TypeError: a list as a mapping key
-        raise CassetteError(f"invalid YAML: {_one_line(exc)}", source.path) from exc
-    except RecursionError as exc:
-        raise CassetteError("invalid YAML: nested too deeply", source.path) from exc
+        return CassetteError(f"invalid YAML: {problem}", path, line, column)
+    if isinstance(exc, RecursionError):
+        return CassetteError("invalid YAML: nested too deeply", path)
+    # TypeError: a list as a mapping key
+    return CassetteError(f"invalid YAML: {_one_line(exc)}", path)
 
 
 def parse_json_document(source: Source) -> Any:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, fields
 from decimal import Decimal
 
 from .errors import CassetteError
-from .load import expand_paths, load_source
+from .load import expand_paths, open_stream
 from .model import Interaction, Usage
 from .parallel import map_files
 from .source import read_source
@@ -140,18 +140,19 @@ def summarise_file(path: str) -> FileSummary:
     """Read one cassette and reduce it to counts. Never raises for a bad file: a file that
     cannot be read comes back with its one-line `error`."""
     size = 0  # of a file that cannot be read at all
+    counts: dict[tuple[str | None, str | None, str | None], Counts] = {}
     try:
         source = read_source(path)
         size = len(source.data)
-        cassette = load_source(source)
+        opened = open_stream(source)
+        del source
+        for interaction, _ in opened.items:
+            key, one = _count(interaction)
+            counts[key] = counts[key] + one if key in counts else one
     except CassetteError as exc:
         return FileSummary(path, None, size, error=FileError(exc.message, exc.line, exc.column))
-    counts: dict[tuple[str | None, str | None, str | None], Counts] = {}
-    for interaction in cassette.interactions:
-        key, one = _count(interaction)
-        counts[key] = counts[key] + one if key in counts else one
     rows = tuple(Row(api, provider, model, c) for (api, provider, model), c in counts.items())
-    return FileSummary(path, cassette.format, size, rows)
+    return FileSummary(path, opened.format, size, rows)
 
 
 def _count(interaction: Interaction) -> tuple[tuple[str | None, str | None, str | None], Counts]:

@@ -17,13 +17,13 @@ from typing import Any, Literal
 from . import formats
 from .errors import CassetteError
 from .eventstream import decode as decode_frames
-from .formats.common import Layout, NodePath, locate
-from .load import load_tree
-from .model import Body, Cassette, Interaction, Response
+from .formats.common import Layout, NodePath, locate, node_at
+from .load import open_stream
+from .model import Body, Interaction, Response
 from .parallel import map_files
 from .providers import classify
 from .secrets import Rules
-from .sites import interaction_sites, node_at
+from .sites import interaction_sites
 from .source import Source, read_source, try_json
 
 Severity = Literal["error", "warning"]
@@ -92,29 +92,30 @@ def check_file(path: str, rules: Rules | None = None) -> list[Finding]:
         source = read_source(path)
     except CassetteError as exc:
         return [Finding(path, "C001", "error", exc.message)]
+    found: list[Finding] = []
     try:
-        cassette, tree = load_tree(source, rebuilt=False)
+        opened = open_stream(source, rebuilt=False)
+        # Not kept while the checks run: with a long stream the bytes are as large as the
+        # file, and only a file with findings needs them again, for positions.
+        del source
+        layout = formats.FORMAT_BY_NAME[opened.format].LAYOUT
+        for interaction, item in opened.items:
+            context = _Context(path, interaction, item, layout, classify(interaction))
+            found.extend(_structure(context))
+            found.extend(_bodies(context))
+            found.extend(_stream(context))
+            found.extend(_secrets(context, rules))
     except CassetteError as exc:
         code = "C002" if exc.message.startswith(("not a cassette", "not an HTTP")) else (
             "C001" if exc.message.startswith(("invalid YAML", "invalid JSON", "refusing"))
             else "C003")
-        return [Finding(path, code, "error", exc.message, exc.line, exc.column)]
-    # Not kept while the checks run: with a long stream the bytes are as large as the file,
-    # and only a file with findings needs them again, for positions.
-    del source
-    module = formats.FORMAT_BY_NAME[cassette.format]
-    found: list[Finding] = []
-    for interaction in cassette.interactions:
-        item = node_at(tree, interaction.where) if tree is not None else None
-        context = _Context(path, interaction, item, module.LAYOUT, classify(interaction))
-        found.extend(_structure(context))
-        found.extend(_bodies(context))
-        found.extend(_stream(context))
-        found.extend(_secrets(context, rules))
+        found.append(Finding(path, code, "error", exc.message, exc.line, exc.column))
+        if len(found) == 1:
+            return found
     if not found:
         return []
     try:
-        return _positioned(found, read_source(path), cassette)
+        return _positioned(found, read_source(path), opened.format)
     except CassetteError:  # gone since: the findings stand, at their interactions
         return found
 
@@ -272,13 +273,13 @@ def _secrets(context: _Context, rules: Rules) -> Iterator[Finding]:
 
 # --- positions ---------------------------------------------------------------------------------
 
-def _positioned(found: list[Finding], source: Source, cassette: Cassette) -> list[Finding]:
+def _positioned(found: list[Finding], source: Source, format_name: str) -> list[Finding]:
     """Line and column for each finding: at the character in the value when it is known,
     else at the start of the value, else at the interaction."""
     from . import spans
 
     document = None
-    if cassette.format != "httprr":
+    if format_name != "httprr":
         try:
             json_file = source.data.lstrip()[:1] in (b"{", b"[")
             document = (spans.compose_json if json_file else spans.compose)(source.data,

@@ -234,8 +234,8 @@ def _boom(*args: object, **kwargs: object) -> None:
 
 
 INTERNAL = {  # command -> (the function it calls, as imported at call time)
-    ("show", "SAMPLE"): "cassette_tool.load.load",
-    ("show", "-f", "json", "SAMPLE"): "cassette_tool.load.load",
+    ("show", "SAMPLE"): "cassette_tool.load.open_stream",
+    ("show", "-f", "json", "SAMPLE"): "cassette_tool.load.open_stream",
     ("diff", "SAMPLE", "OTHER"): "cassette_tool.diff.compare",
     ("validate", "SAMPLE"): "cassette_tool.validate.check_file",
     ("redact", "--check", "SAMPLE"): "cassette_tool.redact.redact_file",
@@ -261,7 +261,7 @@ def test_an_internal_error_is_one_line_and_exit_3(cli, monkeypatch: pytest.Monke
 
 def test_debug_lets_the_traceback_through(cli, monkeypatch: pytest.MonkeyPatch) -> None:
     # (the package exports a function `load` that hides the module of that name)
-    monkeypatch.setattr(importlib.import_module("cassette_tool.load"), "load", _boom)
+    monkeypatch.setattr(importlib.import_module("cassette_tool.load"), "open_stream", _boom)
     with pytest.raises(RuntimeError, match="boom in the reader"):
         cli("--debug", "show", str(SAMPLES / SOURCES[0]))
 
@@ -270,7 +270,7 @@ def test_debug_prints_the_traceback_in_a_real_process() -> None:
     # The same, in a child process, to see what the user sees: Python's own traceback.
     script = ("import importlib, sys\nload = importlib.import_module('cassette_tool.load')\n"
               "def boom(*a, **k):\n    raise RuntimeError('boom in the reader')\n"
-              "load.load = boom\n"
+              "load.open_stream = boom\n"
               "from cassette_tool.cli import main\n"
               "sys.argv = ['cassette', *sys.argv[1:]]\nmain()\n")
     for debug, code in (("--debug", 1), ("--no-debug", 3)):

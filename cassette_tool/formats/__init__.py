@@ -7,13 +7,17 @@ Detection looks at the parsed tree, never at the file name: the same recorder wr
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import chain
 from types import ModuleType
 from typing import Any, Protocol
 
 from ..errors import CassetteError
 from ..model import Interaction
-from ..source import Source, parse_json_document, parse_yaml
+from ..source import Source, parse_json_document, parse_yaml, stream_yaml
 from . import cassetter, govcr, har, httprr, nock, rubyvcr, vcrpy
+from .common import item_lines
 
 
 class Format(Protocol):
@@ -49,6 +53,58 @@ def parse_tree(source: Source) -> tuple[str, list[Interaction], Any]:
             except CassetteError as exc:
                 raise exc.with_path(source.path) from exc
     raise CassetteError(_not_a_cassette(tree), source.path)
+
+
+# Formats whose interactions are one list at the top of a YAML mapping, by its key: a long
+# file of theirs can be read an interaction at a time (`stream`).
+_LISTED: dict[str, tuple[ModuleType, ...]] = {
+    "interactions": (govcr, vcrpy), "http_interactions": (rubyvcr,)}
+# cassetter keeps other lists beside `interactions`, which decide its format.
+_OTHER_LISTS = (b"ws_interactions:", b"grpc_interactions:")
+
+
+@dataclass(frozen=True, slots=True)
+class Streamed:
+    """A cassette's interactions read one at a time, each with its item as stored."""
+
+    name: str
+    count: int | None  # items in the list, counted in the file's lines (None: not known)
+    items: Iterator[tuple[Interaction, Any]]
+
+
+def stream(source: Source) -> Streamed | None:
+    """`parse_tree` an interaction at a time, for YAML files of the formats in `_LISTED`
+    (the same interactions, from the same data); None for any other file, which is then
+    read whole. Errors in later items are raised as `CassetteError`s when reached."""
+    data = source.data
+    head = data[:256].removeprefix(b"\xef\xbb\xbf").lstrip()
+    if httprr.sniff_bytes(data) or head[:1] in (b"{", b"[") or any(
+            key in data for key in _OTHER_LISTS):
+        return None
+    listed = stream_yaml(source, tuple(_LISTED))
+    if listed is None:
+        return None
+    first = next(listed.items, None)
+    probe = {**listed.top, listed.key: [] if first is None else [first[1]]}
+    module = next((m for m in FORMATS if m.sniff(probe)), None)
+    if module not in _LISTED[listed.key]:
+        listed.items.close()
+        return None
+    # The lines `parse_tree` gives: where each item's dash is (the parser's line is where
+    # its content starts, which may be the next line).
+    lines = item_lines(data, listed.key)
+    items = ((lines[index] if index < len(lines) else line, item) for index, (line, item)
+             in enumerate(chain(() if first is None else (first,), listed.items)))
+    return Streamed(module.NAME, len(lines) or None,
+                    _with_path(module.read_items(listed.top, items), source.path))
+
+
+def _with_path(items: Iterator[tuple[Interaction, Any]],
+               path: str) -> Iterator[tuple[Interaction, Any]]:
+    try:
+        yield from items
+    except CassetteError as exc:
+        raise exc.with_path(path) from exc
 
 
 def _tree(source: Source) -> Any:

@@ -8,6 +8,7 @@ Readers get untrusted trees: every helper here turns an odd value into an empty 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any, Literal
@@ -152,6 +153,16 @@ def go_duration_ms(value: Any) -> float | None:
     return sum(float(n) * _UNIT_MS[unit] for n, unit in parts)
 
 
+Numbered = Iterable[tuple[int | None, Any]]  # items of a cassette's list, with their lines
+
+
+def numbered(items: list[Any], lines: list[int]) -> Numbered:
+    """Each item with the line it starts on, when `lines` has one for each (else None)."""
+    if len(lines) == len(items):
+        return zip(lines, items, strict=True)
+    return ((None, item) for item in items)
+
+
 def item_lines(data: bytes, key: str) -> list[int]:
     """1-based lines where the items of the top-level block sequence `key:` start.
 
@@ -256,6 +267,18 @@ class Layout:
     # HAR keeps cookies a second time as [{name, value}] pairs (they may be there alone).
     request_cookies: tuple[NodePath, ...] = ()
     response_cookies: tuple[NodePath, ...] = ()
+
+
+def node_at(tree: Any, path: NodePath) -> Any:
+    """The plain-data node at `path`, or None."""
+    for key in path:
+        if isinstance(tree, dict):
+            tree = tree.get(key)
+        elif isinstance(tree, list) and isinstance(key, int) and key < len(tree):
+            tree = tree[key]
+        else:
+            return None
+    return tree
 
 
 def locate(node: Any, alternatives: tuple[NodePath, ...]) -> NodePath | None:

@@ -8,6 +8,7 @@ event-stream bodies are `!!binary`. Version 1 files start with `---`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode
 
@@ -15,6 +16,7 @@ from ..model import Interaction, Request, Response
 from ..source import Source
 from .common import (
     Layout,
+    Numbered,
     as_list,
     as_map,
     as_text,
@@ -22,6 +24,7 @@ from .common import (
     headers_from_map,
     item_lines,
     make_body,
+    numbered,
     status_code,
 )
 
@@ -55,9 +58,13 @@ def _form(value: Any) -> str:
 def read(tree: Any, source: Source) -> list[Interaction]:
     items = as_list(tree.get("interactions"), "interactions")
     lines = item_lines(source.data, "interactions")
-    result = []
-    for index, item in enumerate(items):
-        item = as_map(item, f"interaction {index}")
+    return [interaction for interaction, _ in read_items(tree, numbered(items, lines))]
+
+
+def read_items(top: dict[str, Any], items: Numbered) -> Iterator[tuple[Interaction, Any]]:
+    """Each interaction of the `interactions` list, with its item as stored."""
+    for index, (line, stored) in enumerate(items):
+        item = as_map(stored, f"interaction {index}")
         req = as_map(item.get("request"), f"interaction {index} request")
         resp = as_map(item.get("response"), f"interaction {index} response")
         req_headers = headers_from_map(req.get("headers"))
@@ -71,7 +78,7 @@ def read(tree: Any, source: Source) -> list[Interaction]:
         body = req.get("body")
         if body in (None, ""):
             body = _form(req.get("form")) or body
-        result.append(Interaction(
+        yield Interaction(
             index=index,
             request=Request(
                 method=as_text(req.get("method") or "GET").upper(),
@@ -86,7 +93,6 @@ def read(tree: Any, source: Source) -> list[Interaction]:
                 body=make_body(resp.get("body"), resp_headers),
                 duration_ms=go_duration_ms(resp.get("duration")),
             ),
-            line=lines[index] if len(lines) == len(items) else None,
+            line=line,
             where=("interactions", index),
-        ))
-    return result
+        ), stored

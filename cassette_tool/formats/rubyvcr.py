@@ -8,12 +8,14 @@ methods are lower-case; hosts are often replaced by placeholders such as
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from ..model import Body, Headers, Interaction, Request, Response
 from ..source import Source
 from .common import (
     Layout,
+    Numbered,
     as_list,
     as_map,
     as_text,
@@ -22,6 +24,7 @@ from .common import (
     item_lines,
     json_item_lines,
     make_body,
+    numbered,
     status_code,
 )
 
@@ -52,9 +55,13 @@ def read(tree: Any, source: Source) -> list[Interaction]:
         lines = json_item_lines(source.data, ("http_interactions",))
     else:
         lines = item_lines(source.data, "http_interactions")
-    result = []
-    for index, item in enumerate(items):
-        item = as_map(item, f"interaction {index}")
+    return [interaction for interaction, _ in read_items(tree, numbered(items, lines))]
+
+
+def read_items(top: dict[str, Any], items: Numbered) -> Iterator[tuple[Interaction, Any]]:
+    """Each interaction of the `http_interactions` list, with its item as stored."""
+    for index, (line, stored) in enumerate(items):
+        item = as_map(stored, f"interaction {index}")
         req = as_map(item.get("request"), f"interaction {index} request")
         resp = as_map(item.get("response"), f"interaction {index} response")
         req_headers = headers_from_map(req.get("headers"))
@@ -62,7 +69,7 @@ def read(tree: Any, source: Source) -> list[Interaction]:
         status = resp.get("status")
         code = status.get("code") if isinstance(status, dict) else status
         reason = status.get("message") if isinstance(status, dict) else ""
-        result.append(Interaction(
+        yield Interaction(
             index=index,
             request=Request(
                 method=as_text(req.get("method") or "get").upper(),
@@ -76,7 +83,6 @@ def read(tree: Any, source: Source) -> list[Interaction]:
                 headers=resp_headers,
                 body=_body(resp.get("body"), resp_headers),
             ),
-            line=lines[index] if len(lines) == len(items) else None,
+            line=line,
             where=("http_interactions", index),
-        ))
-    return result
+        ), stored

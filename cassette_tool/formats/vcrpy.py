@@ -10,18 +10,21 @@ pretty-print JSON bodies.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from ..model import Body, Headers, Interaction, Request, Response, WsMessage
 from ..source import Source
 from .common import (
     Layout,
+    Numbered,
     as_list,
     as_map,
     as_text,
     headers_from_map,
     item_lines,
     make_body,
+    numbered,
     status_code,
     ws_direction,
 )
@@ -73,23 +76,28 @@ def _status(value: Any) -> tuple[int | None, str]:
 def read(tree: Any, source: Source) -> list[Interaction]:
     items = as_list(tree.get("interactions"), "interactions")
     lines = item_lines(source.data, "interactions")
-    line_of = (lambda i: lines[i]) if len(lines) == len(items) else (lambda i: None)
-    result: list[Interaction] = []
+    return [interaction for interaction, _ in read_items(tree, numbered(items, lines))]
+
+
+def read_items(top: dict[str, Any], items: Numbered) -> Iterator[tuple[Interaction, Any]]:
+    """Each interaction of the `interactions` list, with its item as stored (websocket
+    frames in a row make one interaction, whose item is None)."""
+    count = 0
     session: list[WsMessage] = []
     session_line: int | None = None
-    for index, item in enumerate(items):
+    for position, (line, item) in enumerate(items):
         if _is_ws(item):
             if not session:
-                session_line = line_of(index)
+                session_line = line
             session.append(_ws_message(item))
             continue
         if session:  # websocket frames end where an HTTP interaction starts
-            result.append(_websocket(len(result), session, tree, session_line))
-            session = []
-        result.append(_http(len(result), item, line_of(index), index))
+            yield _websocket(count, session, top, session_line), None
+            count, session = count + 1, []
+        yield _http(count, item, line, position), item
+        count += 1
     if session:
-        result.append(_websocket(len(result), session, tree, session_line))
-    return result
+        yield _websocket(count, session, top, session_line), None
 
 
 def _http(index: int, item: Any, line: int | None, position: int) -> Interaction:

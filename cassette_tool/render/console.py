@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -12,6 +14,7 @@ from rich.segment import Segment
 from rich.text import Text
 
 from ..errors import CassetteError
+from ..load import InteractionStream
 from ..model import (
     Body,
     Cassette,
@@ -70,7 +73,10 @@ ROLE_STYLE = {"system": "magenta", "developer": "magenta", "user": "green",
 BODY_LINES = 40  # of a non-LLM body, unless --raw
 
 
-def render(console: Console, loaded: list[Cassette | CassetteError], *, raw: bool = False,
+Shown = Cassette | InteractionStream  # a cassette loaded whole, or read as it is shown
+
+
+def render(console: Console, loaded: Iterable[Shown | CassetteError], *, raw: bool = False,
            only: int | None = None) -> None:
     first = True
     for item in loaded:
@@ -82,23 +88,28 @@ def render(console: Console, loaded: list[Cassette | CassetteError], *, raw: boo
         render_cassette(console, item, raw=raw, only=only)
 
 
-def render_cassette(console: Console, cassette: Cassette, *, raw: bool = False,
+def render_cassette(console: Console, cassette: Shown, *, raw: bool = False,
                     only: int | None = None, canonical: bool = False) -> None:
     """`canonical` leaves out what changes on every recording (durations) and the path (git
     hands textconv a temporary file), for git."""
-    count = len(cassette.interactions)
+    if isinstance(cassette, Cassette):
+        count: int | None = len(cassette.interactions)
+        interactions: Iterable[Interaction] = cassette.interactions
+    else:
+        count, interactions = cassette.count, (i for i, _ in cassette.items)
     title = Text.assemble(("cassette" if canonical else cassette.path, "bold"),
-                          f" · {cassette.format} · ",
-                          f"{count} interaction{'s' if count != 1 else ''}")
+                          f" · {cassette.format}")
+    if count is not None:
+        title.append(f" · {count} interaction{'s' if count != 1 else ''}")
     console.print(Rule(title, align="left", style="blue"))
+    totals = Totals()
     previous: Exchange | None = None
-    for interaction in cassette.interactions:
-        if only is not None and interaction.index != only:
-            previous = interaction.exchange
-            continue
-        console.print(interaction_view(interaction, previous, raw=raw, canonical=canonical))
+    for interaction in interactions:
+        totals.add(interaction)
+        if only is None or interaction.index == only:
+            console.print(interaction_view(interaction, previous, raw=raw, canonical=canonical))
         previous = interaction.exchange
-    console.print(Indent(footer(cassette), 0))
+    console.print(Indent(footer(totals), 0))
 
 
 def interaction_view(interaction: Interaction, previous: Exchange | None, *,
@@ -343,20 +354,50 @@ def usd(value: Decimal) -> str:
     return f"${value:.{max(6, min(decimals, 10))}f}"
 
 
-def footer(cassette: Cassette) -> Text:
-    exchanges = cassette.exchanges
-    tokens_in = sum((e.usage.input_tokens or 0) for e in exchanges if e.usage)
-    tokens_out = sum((e.usage.output_tokens or 0) for e in exchanges if e.usage)
-    costs = [e.cost for e in exchanges if e.cost is not None]
-    count = len(cassette.interactions)
+@dataclass
+class Totals:
+    """What a cassette's footer sums up, added an interaction at a time."""
+
+    interactions: int = 0
+    llm: int = 0
+    tokens_in: int = 0
+    tokens_out: int = 0
+    usd: Decimal = Decimal(0)
+    priced: int = 0
+    sources: set[str] = field(default_factory=set)
+
+    @classmethod
+    def of(cls, interactions: Iterable[Interaction]) -> Totals:
+        totals = cls()
+        for interaction in interactions:
+            totals.add(interaction)
+        return totals
+
+    def add(self, interaction: Interaction) -> None:
+        self.interactions += 1
+        exchange = interaction.exchange
+        if exchange is None:
+            return
+        self.llm += 1
+        if exchange.usage:
+            self.tokens_in += exchange.usage.input_tokens or 0
+            self.tokens_out += exchange.usage.output_tokens or 0
+        if exchange.cost is not None:
+            self.usd += exchange.cost.usd
+            self.priced += 1
+            self.sources.add(exchange.cost.source)
+
+
+def footer(totals: Totals) -> Text:
+    count = totals.interactions
     text = Text(f"{count} interaction{'s' if count != 1 else ''}", style="bold")
-    if exchanges:
-        text.append(f" ({len(exchanges)} LLM)")
+    if totals.llm:
+        text.append(f" ({totals.llm} LLM)")
+        tokens_in, tokens_out = totals.tokens_in, totals.tokens_out
         text.append(f" · {tokens_in + tokens_out:,} tokens ({tokens_in:,} in, {tokens_out:,} out)")
-        if costs:
-            sources = sorted({c.source for c in costs})
-            text.append(f" · {usd(sum((c.usd for c in costs), Decimal(0)))} {'+'.join(sources)}")
-            missing = len(exchanges) - len(costs)
+        if totals.priced:
+            text.append(f" · {usd(totals.usd)} {'+'.join(sorted(totals.sources))}")
+            missing = totals.llm - totals.priced
             if missing:
                 text.append(f" (+{missing} without a cost)", style="dim")
         else:

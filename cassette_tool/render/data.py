@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterator
 from typing import Any
 
 from ..errors import CassetteError
+from ..load import InteractionStream
 from ..model import (
     Body,
     Cassette,
@@ -20,7 +22,7 @@ from ..model import (
     ToolResult,
     Usage,
 )
-from ..source import plain_data, text_of, try_json
+from ..source import dump_json, plain_data, text_of, try_json
 
 SCHEMA_VERSION = 1
 
@@ -34,6 +36,22 @@ def loaded_data(item: Cassette | CassetteError, *, raw: bool = False,
     interactions = [i for i in item.interactions if only is None or i.index == only]
     return {"path": item.path, "format": item.format, "error": None,
             "interactions": [interaction_data(i, raw=raw) for i in interactions]}
+
+
+def loaded_json(item: Cassette | InteractionStream | CassetteError, *, raw: bool = False,
+                only: int | None = None) -> Iterator[str]:
+    """`loaded_data` as JSON text (the same text), written an interaction at a time."""
+    if not isinstance(item, InteractionStream):
+        yield dump_json(loaded_data(item, raw=raw, only=only))
+        return
+    head = dump_json({"path": item.path, "format": item.format, "error": None})
+    yield head[:-1] + ',"interactions":['
+    separator = ""
+    for interaction, _ in item.items:
+        if only is None or interaction.index == only:
+            yield separator + dump_json(interaction_data(interaction, raw=raw))
+            separator = ","
+    yield "]}"
 
 
 def interaction_data(interaction: Interaction, *, raw: bool = False) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from ..model import (
 )
 from ..source import dump_json, plain_data
 from . import shared_prefix
-from .console import cost_text, footer, usage_text
+from .console import Totals, cost_text, footer, usage_text
 
 
 def render(loaded: list[Cassette | CassetteError], *, only: int | None = None) -> str:
@@ -31,7 +31,7 @@ def render(loaded: list[Cassette | CassetteError], *, only: int | None = None) -
             if only is None or interaction.index == only:
                 out.append(_interaction(interaction, previous))
             previous = interaction.exchange
-        out.append(f"**{footer(item).plain}**\n")
+        out.append(f"**{footer(Totals.of(item.interactions)).plain}**\n")
     return "\n".join(out)
 
 
