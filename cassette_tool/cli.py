@@ -452,7 +452,7 @@ def stats(
     top: Annotated[int, typer.Option(
         min=0, help="How many of the largest and most expensive cassettes to list.")] = 10,
     jobs: Annotated[int | None, typer.Option(
-        min=1, help="Worker processes (default: one per core).")] = None,
+        "--jobs", "-j", min=1, help="Processes to use (default: one per core).")] = None,
     color: Annotated[Color, typer.Option(help="Colour output.")] = Color.auto,
     width: Annotated[int | None, typer.Option(help="Line width (default: the terminal's).")] = None,
 ) -> None:

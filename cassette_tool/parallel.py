@@ -8,7 +8,6 @@ everything runs in this process and nothing is forked.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
@@ -37,11 +36,14 @@ def map_files(function: Callable[[str], T], paths: Sequence[str], *,
     `function` must be a module-level function (it is pickled by name) that catches the
     errors it expects; an unexpected exception in a worker is raised here."""
     count = min(workers(jobs), len(paths))
-    if count < 2 or len(paths) < MIN_FILES or "fork" not in multiprocessing.get_all_start_methods():
-        yield from map(function, paths)
-        return
-    context = multiprocessing.get_context("fork")
-    # Small chunks keep both cores busy when a few files are much larger than the rest.
-    chunk = max(1, min(16, len(paths) // (count * 8)))
-    with context.Pool(count) as pool:
-        yield from pool.imap(function, paths, chunksize=chunk)
+    if count >= 2 and len(paths) >= MIN_FILES:
+        import multiprocessing  # not for a pre-commit hook's one file: 10 ms to import
+
+        if "fork" in multiprocessing.get_all_start_methods():
+            context = multiprocessing.get_context("fork")
+            # Small chunks keep both cores busy when a few files are much larger than the rest.
+            chunk = max(1, min(16, len(paths) // (count * 8)))
+            with context.Pool(count) as pool:
+                yield from pool.imap(function, paths, chunksize=chunk)
+            return
+    yield from map(function, paths)
