@@ -199,14 +199,19 @@ class _EventReader:
 
     def document(self) -> Any:
         """The one document of the stream (None for an empty stream)."""
+        first = self.start_document()
+        if first is None:
+            return None
+        root = self.value(first)
+        self.end_document()
+        return root
+
+    def start_document(self) -> Any:
+        """The first event of the document's content (None for an empty stream)."""
         yaml, get_event = self.yaml, self.get_event
         while not isinstance(self.peek_event(), (yaml.DocumentStartEvent, yaml.StreamEndEvent)):
             get_event()  # the stream's start
-        if isinstance(get_event(), yaml.StreamEndEvent):
-            return None
-        root = self.value(get_event())
-        self.end_document()
-        return root
+        return None if isinstance(get_event(), yaml.StreamEndEvent) else get_event()
 
     def end_document(self) -> None:
         self.get_event()  # the document's end
@@ -313,11 +318,7 @@ def stream_yaml(source: Source, keys: tuple[str, ...]) -> ListStream | None:
     get_event, peek_event = reader.get_event, reader.peek_event
     try:
         _check_nesting(data, source.path)
-        while not isinstance(peek_event(), (yaml.DocumentStartEvent, yaml.StreamEndEvent)):
-            get_event()
-        start = get_event()
-        if isinstance(start, yaml.DocumentStartEvent):
-            start = get_event()
+        start = reader.start_document()
         if not isinstance(start, yaml.MappingStartEvent) or start.anchor is not None or \
                 start.tag not in (None, "!", _MAP):
             reader.close()

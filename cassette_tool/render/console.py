@@ -56,7 +56,7 @@ class Indent:
             width = max(options.max_width - indent - size, 10)
             if isinstance(leaf, Text):
                 lines: Iterable[list[Segment]] = _wrapped(console, options, leaf, width)
-            elif leaf is REPLY_RULE:  # the same on every interaction: drawn once per width
+            elif leaf is _REPLY_RULE:  # the same on every interaction: drawn once per width
                 drawn = _rules.setdefault(console, {})
                 if width not in drawn:
                     drawn[width] = console.render_lines(leaf, options.update_width(width),
@@ -77,7 +77,7 @@ class Indent:
                 yield Segment.line()
 
 
-REPLY_RULE = Rule("reply", align="left", style="dim")
+_REPLY_RULE = Rule("reply", align="left", style="dim")
 _rules: WeakKeyDictionary[Console, dict[int, list[list[Segment]]]] = WeakKeyDictionary()
 
 
@@ -229,7 +229,7 @@ def _exchange_view(exchange: Exchange, previous: Exchange | None) -> RenderableT
                         "previous interaction", style="dim"))
     for message in messages[skip:]:
         out.append(_message_view(message))
-    out.append(REPLY_RULE)
+    out.append(_REPLY_RULE)
     out.extend(_reply_view(exchange))
     out.append(_usage_line(exchange))
     return Group(*out)
