@@ -8,6 +8,7 @@ without its blank line (truncated recordings).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -23,12 +24,33 @@ def parse_sse(text: str) -> list[Event]:
     return list(iter_sse(text))
 
 
+# The event nearly every stream is made of: one `data:` line and a blank line (or the end).
+_PLAIN_EVENT = re.compile(r"data: ?([^\r\n]*)\n(?:\n|\Z)")
+
+
 def iter_sse(text: str) -> Iterator[Event]:
-    """The events of a stream, one at a time: a long reply need not be held as a list."""
+    """The events of a stream, one at a time: a long reply need not be held as a list.
+
+    Lines are found one at a time (not str.splitlines(): JSON strings may hold U+2028 and
+    other characters it splits on; not str.split either: a list of every line of a long
+    stream would double its memory)."""
     data: list[str] = []
     name: str | None = None
     event_id: str | None = None
-    for line in _lines(text):
+    plain, size = _PLAIN_EVENT.match, len(text)
+    start = 0
+    while start <= size:
+        if not data and name is None:  # between events: the common shape, in one step
+            found = plain(text, start)
+            if found is not None:
+                yield Event(found.group(1), None, event_id)
+                start = found.end()
+                continue
+        end = text.find("\n", start)
+        if end < 0:
+            end = size
+        line = text[start:end]
+        start = end + 1
         if line.endswith("\r"):
             line = line[:-1]
         if not line:
@@ -49,18 +71,6 @@ def iter_sse(text: str) -> Iterator[Event]:
             event_id = value
     if data:
         yield Event("\n".join(data), name, event_id)
-
-
-def _lines(text: str) -> Iterator[str]:
-    # Not str.splitlines(): JSON strings may hold U+2028 and other characters it splits on;
-    # not str.split either: a list of every line of a long stream would double its memory.
-    start, size = 0, len(text)
-    while start <= size:
-        end = text.find("\n", start)
-        if end < 0:
-            end = size
-        yield text[start:end]
-        start = end + 1
 
 
 def looks_like_sse(text: str) -> bool:

@@ -1,3 +1,6 @@
+from hypothesis import given
+from hypothesis import strategies as st
+
 from cassette_tool.sse import Event, parse_sse
 
 
@@ -17,3 +20,43 @@ def test_line_separators_inside_json_do_not_split_events() -> None:
 
 def test_only_one_space_after_colon_is_stripped() -> None:
     assert parse_sse("data:  two\n\n") == [Event(" two")]
+
+
+# --- the one-step path for plain `data:` events against the rules read line by line -------
+
+def reference(text: str) -> list[Event]:
+    """The WHATWG rules the module follows, one line at a time (lines end at \\n only)."""
+    events, data, name, event_id = [], [], None, None
+    for line in text.split("\n"):
+        line = line.removesuffix("\r")
+        if not line:
+            if data:
+                events.append(Event("\n".join(data), name, event_id))
+            data, name = [], None
+        elif line[0] != ":":
+            field, colon, value = line.partition(":")
+            value = value[1:] if colon and value[:1] == " " else value
+            if field == "data":
+                data.append(value)
+            elif field == "event":
+                name = value
+            elif field == "id":
+                event_id = value
+    if data:
+        events.append(Event("\n".join(data), name, event_id))
+    return events
+
+
+LINES = st.sampled_from([
+    "data: {\"a\":1}", "data:{\"b\":2}", "data:  two spaces", "data:", "data: [DONE]",
+    "data: x\ry", "data: \u2028sep", "event: message", "event:", "id: 7", "id:", ": comment",
+    "", "", "", "retry: 100", "no colon", "data: tail\r",
+])
+
+
+@given(st.lists(LINES, max_size=30), st.sampled_from(["\n", "\r\n"]),
+       st.booleans())
+def test_every_stream_reads_as_the_line_by_line_rules_say(lines: list[str], end: str,
+                                                          final: bool) -> None:
+    text = end.join(lines) + (end if final else "")
+    assert parse_sse(text) == reference(text)

@@ -203,55 +203,58 @@ class _Choice:
 
 
 class _Chunks:
-    """The JSON chunks of a stream, parsed one at a time as they are folded in; what the
-    stream said about its own end is known once it has been read."""
+    """The JSON chunks of a stream, parsed one at a time as they are folded in; whether it
+    said `[DONE]` is known once it has been read."""
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.done = self.finished = False
+        self.done = False
         self.bad = 0
 
     def __iter__(self) -> Iterator[Any]:
         for event in iter_sse(self.text):
-            if event.data.strip() == "[DONE]":
+            data = event.data
+            if "[DONE]" in data and data.strip() == "[DONE]":
                 self.done = True
                 continue
-            chunk = try_json(event.data)
+            chunk = try_json(data)
             if chunk is None:
                 self.bad += 1
-            elif isinstance(chunk, dict) and not self.finished:
-                self.finished = any(isinstance(choice, dict) and choice.get("finish_reason")
-                                    for choice in chunk.get("choices") or ())
             yield chunk
 
     def ended(self) -> bool:
-        return self.done or self.finished
+        return self.done
 
 
 def _reassemble(chunks: Iterable[Any], terminated: bool | Callable[[], bool],
                 streamed: bool = True) -> tuple[Reply, dict[str, Any]]:
     """Fold the chunks into a reply. `terminated` may be asked only after the fold (a
-    stream knows whether it ended once read)."""
+    stream knows whether it ended once read); a finish reason ends it too."""
     choices: dict[int, _Choice] = {}
     top: dict[str, Any] = {}
     error: ApiError | None = None
+    # Perplexity's complete replies carry an empty `delta` beside the real `message`.
+    primary, fallback = ("delta", "message") if streamed else ("message", "delta")
     for chunk in chunks:
         if not isinstance(chunk, dict):
             continue
-        error = stream_error(chunk) or error
-        for key in ("id", "model"):
-            if chunk.get(key) and not top.get(key):
-                top[key] = chunk[key]  # Azure's first chunk has empty id and model
+        if chunk.get("error"):
+            error = stream_error(chunk) or error
+        if "id" not in top and chunk.get("id"):  # Azure's first chunk has empty id and model
+            top["id"] = chunk["id"]
+        if "model" not in top and chunk.get("model"):
+            top["model"] = chunk["model"]
         if isinstance(chunk.get("usage"), dict):
             top["usage"] = chunk["usage"]  # sent more than once by some: replace, never add
         if chunk.get("provider"):
             top["provider"] = chunk["provider"]
-        for choice in chunk.get("choices") or []:
+        for choice in chunk.get("choices") or ():
             if not isinstance(choice, dict):
                 continue
-            state = choices.setdefault(as_int(choice.get("index")) or 0, _Choice())
-            # Perplexity's complete replies carry an empty `delta` beside the real `message`.
-            primary, fallback = ("delta", "message") if streamed else ("message", "delta")
+            index = choice.get("index")
+            state = choices.get(index) if type(index) is int else None
+            if state is None:
+                state = choices.setdefault(as_int(index) or 0, _Choice())
             delta = choice.get(primary) or choice.get(fallback) or {}
             if isinstance(delta, dict):
                 state.add(delta)
@@ -262,7 +265,8 @@ def _reassemble(chunks: Iterable[Any], terminated: bool | Callable[[], bool],
                 state.finish = choice["finish_reason"]
             if choice.get("native_finish_reason"):
                 state.native_finish = choice["native_finish_reason"]
-    ended = terminated() if callable(terminated) else terminated
+    ended = (terminated() if callable(terminated) else terminated) or any(
+        state.finish for state in choices.values())
     notes = () if ended else ("stream ended without [DONE] or a finish reason",)
     first = choices.get(0) or (choices[min(choices)] if choices else _Choice())
     if len(choices) > 1:
