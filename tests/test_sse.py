@@ -25,25 +25,26 @@ def test_only_one_space_after_colon_is_stripped() -> None:
 # --- the one-step path for plain `data:` events against the rules read line by line -------
 
 def reference(text: str) -> list[Event]:
-    """The WHATWG rules the module follows, one line at a time (lines end at \\n only)."""
-    events, data, name, event_id = [], [], None, None
-    for line in text.split("\n"):
-        line = line.removesuffix("\r")
-        if not line:
-            if data:
-                events.append(Event("\n".join(data), name, event_id))
-            data, name = [], None
-        elif line[0] != ":":
-            field, colon, value = line.partition(":")
-            value = value[1:] if colon and value[:1] == " " else value
-            if field == "data":
-                data.append(value)
-            elif field == "event":
-                name = value
-            elif field == "id":
-                event_id = value
-    if data:
-        events.append(Event("\n".join(data), name, event_id))
+    """The WHATWG rules the module follows, stated block by block: lines end at \n (a \r
+    before it is dropped), blank lines end an event, `:` lines are comments, one space after
+    a field's colon is dropped, `id` lasts until the next one."""
+    events: list[Event] = []
+    event_id = None
+    lines = [line.removesuffix("\r") for line in text.split("\n")]
+    blocks: list[list[str]] = [[]]
+    for line in lines:
+        if line:
+            blocks[-1].append(line)
+        else:
+            blocks.append([])
+    for block in blocks:
+        fields = [(field, value.removeprefix(" ")) for field, _, value in
+                  (line.partition(":") for line in block if not line.startswith(":"))]
+        event_id = next((v for f, v in reversed(fields) if f == "id"), event_id)
+        names = [v for f, v in fields if f == "event"]
+        data = [v for f, v in fields if f == "data"]
+        if data:
+            events.append(Event("\n".join(data), names[-1] if names else None, event_id))
     return events
 
 
