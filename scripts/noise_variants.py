@@ -24,7 +24,6 @@ import copy
 import csv
 import email.utils
 import gzip
-import io
 import json
 import random
 import re
@@ -130,34 +129,30 @@ def _indent_of(text: str) -> int | None:
 
 
 def _dump_yaml(tree: Any) -> bytes:
-    from ruamel.yaml import YAML
+    """The tree as YAML, by libyaml's emitter (the reader's own library: what one writes,
+    the other reads)."""
+    import yaml
 
-    yaml = YAML(typ="safe", pure=False)
-    yaml.default_flow_style = False
-    yaml.allow_unicode = True
-    yaml.width = 1 << 20
-    yaml.sort_base_mapping_type_on_output = False  # type: ignore[assignment]
-    yaml.Representer = _Representer
-    out = io.BytesIO()
-    yaml.dump(tree, out)
-    return out.getvalue()
+    dumped: bytes = yaml.dump(tree, Dumper=_Dumper, allow_unicode=True, width=1 << 20,
+                              sort_keys=False, default_flow_style=False, encoding="utf-8")
+    return dumped
 
 
-def _representer() -> type:
-    from ruamel.yaml.representer import SafeRepresenter
+def _dumper() -> type:
+    import yaml
 
-    class Representer(SafeRepresenter):
+    class Dumper(yaml.CSafeDumper):
         """Multi-line strings (bodies, streams) as literal blocks, as recorders write them."""
 
-    def text(representer: Any, value: str) -> Any:
+    def text(dumper: Any, value: str) -> Any:
         style = "|" if "\n" in value and not value.startswith(" ") else None
-        return representer.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
-    Representer.add_representer(str, text)
-    return Representer
+    Dumper.add_representer(str, text)
+    return Dumper
 
 
-_Representer = _representer()
+_Dumper = _dumper()
 
 
 # --- the rewriter -----------------------------------------------------------------------------
