@@ -494,10 +494,45 @@ def _fail(message: str) -> None:
     raise typer.Exit(ExitCode.BAD_INPUT)
 
 
+class _PipeSafe:
+    """stdout whose broken pipe is raised without its errno: the argument parser (click)
+    exits 1 on EPIPE before `main` sees it, and output cut short by `| head` is no error."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return int(self.stream.write(text))
+        except BrokenPipeError:
+            raise BrokenPipeError from None
+
+    def writelines(self, lines: Iterable[str]) -> None:
+        for line in lines:
+            self.write(line)
+
+    def flush(self) -> None:
+        try:
+            self.stream.flush()
+        except BrokenPipeError:
+            raise BrokenPipeError from None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
 def main() -> None:
     import warnings
 
     warnings.showwarning = _one_line_warning
+    stdout, sys.stdout = sys.stdout, _PipeSafe(sys.stdout)
+    try:
+        _run()
+    finally:
+        sys.stdout = stdout
+
+
+def _run() -> None:
     try:
         code = app(standalone_mode=False)
         # Without standalone mode the parser returns the code of a `typer.Exit`.

@@ -28,7 +28,7 @@ from .model import (
     ToolResult,
 )
 from .source import dump_json, plain_data, text_of, try_json
-from .sse import looks_like_sse, parse_sse
+from .sse import iter_sse, looks_like_sse
 
 # Request parameters that name a previous server-side state, not the question asked.
 NOISY_PARAMS = frozenset({"previous_response_id", "user", "metadata", "prompt_cache_key",
@@ -249,7 +249,7 @@ def _events_view(text: str) -> str:
     so a change shows as a line diff (its chunking still shows: nothing says which field
     holds the text)."""
     lines = []
-    for event in parse_sse(text):
+    for event in iter_sse(text):
         parsed = try_json(event.data) if event.data[:1] in ("{", "[") else None
         data = dump_json(_scrub(parsed, False)) if parsed is not None else event.data
         lines.append(f"{event.event}: {data}" if event.event else data)

@@ -35,7 +35,7 @@ from ..model import (
     Usage,
 )
 from ..source import try_json
-from ..sse import looks_like_sse, parse_sse
+from ..sse import iter_sse, looks_like_sse
 from .common import (
     as_int,
     body_json,
@@ -446,7 +446,7 @@ def _rebuild_response(response: Response, streamed: bool) -> Rebuilt:
                              finish_reason="error"))
     text = response.body.data.decode("utf-8", errors="replace") if response.body.data else ""
     if streamed and response.body.parsed is None and looks_like_sse(text):
-        return rebuild_stream(try_json(event.data) for event in parse_sse(text))
+        return rebuild_stream(try_json(event.data) for event in iter_sse(text))
     return rebuild_message(body_json(response.body))
 
 

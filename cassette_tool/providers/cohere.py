@@ -28,7 +28,7 @@ from ..model import (
     Usage,
 )
 from ..source import dump_json, try_json
-from ..sse import parse_sse
+from ..sse import iter_sse
 from .common import (
     as_int,
     body_json,
@@ -229,7 +229,7 @@ class _Message:
 def _stream(text: str) -> tuple[_Message, tuple[str, ...]]:
     state = _Message()
     bad = 0
-    for event in parse_sse(text):
+    for event in iter_sse(text):
         if event.data.strip() == "[DONE]":
             continue  # not in Cohere's docs, but recorded streams end with it
         data = try_json(event.data)

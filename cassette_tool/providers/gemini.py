@@ -33,7 +33,7 @@ from ..model import (
     Usage,
 )
 from ..source import dump_json, try_json
-from ..sse import looks_like_sse, parse_sse
+from ..sse import iter_sse, looks_like_sse
 from .common import (
     as_int,
     body_json,
@@ -335,8 +335,7 @@ def _chunks(response: Response) -> tuple[list[Any], list[str], bool]:
     text = response.body.data.decode("utf-8", errors="replace")
     if response.content_type == "text/event-stream" or looks_like_sse(text):
         # CRLF line ends, no terminator: the last chunk carries finishReason (5.3).
-        events = [e for e in parse_sse(text) if e.data.strip()]
-        chunks = [try_json(e.data) for e in events]
+        chunks = [try_json(e.data) for e in iter_sse(text) if e.data.strip()]
         bad = sum(1 for c in chunks if c is None)
         return chunks, [f"{bad} stream event(s) were not JSON"] if bad else [], True
     if text.lstrip().startswith("["):

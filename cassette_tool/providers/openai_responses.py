@@ -34,7 +34,7 @@ from ..model import (
     Usage,
 )
 from ..source import try_json
-from ..sse import parse_sse
+from ..sse import iter_sse
 from .common import (
     as_int,
     body_json,
@@ -528,7 +528,7 @@ def _read_object(data: Any) -> tuple[Reply, dict[str, Any]]:
 def _read_stream(text: str) -> tuple[Reply, dict[str, Any]]:
     stream = _Stream()
     bad = 0
-    for event in parse_sse(text):
+    for event in iter_sse(text):
         data = try_json(event.data)
         if isinstance(data, dict):
             stream.feed(data, event.event)
