@@ -572,14 +572,7 @@ def tree_mutants(draw: st.DrawFn, generated: Generated) -> bytes:
     """The same calls with one field removed or given a value of the wrong type."""
     assume(generated.tree is not None)
     tree = json.loads(json.dumps(generated.tree, default=lambda b: b.decode("latin-1")))
-    path = draw(st.sampled_from(_paths(tree)))
-    parent = tree
-    for key in path[:-1]:
-        parent = parent[key]
-    if draw(st.booleans()):
-        del parent[path[-1]]
-    else:
-        parent[path[-1]] = draw(st.sampled_from(WRONG_VALUES))
+    _break_one(draw, tree, _paths(tree), WRONG_VALUES)
     suffix = FORMATS[generated.format][0]
     if suffix in (".yaml", ".yml"):
         return dump_yaml(tree, Style())
@@ -815,6 +808,13 @@ def _wrong_shape(draw: st.DrawFn, value: Any) -> Any:
     paths = _paths(value)
     if not paths:
         return draw(st.sampled_from(JSON_WRONG))
+    _break_one(draw, value, paths, JSON_WRONG)
+    return value
+
+
+def _break_one(draw: st.DrawFn, value: Any, paths: list[tuple[Any, ...]],
+               wrong: list[Any]) -> None:
+    """Remove the member at one of `paths` in `value`, or give it one of the `wrong` values."""
     path = draw(st.sampled_from(paths))
     parent = value
     for key in path[:-1]:
@@ -822,8 +822,7 @@ def _wrong_shape(draw: st.DrawFn, value: Any) -> Any:
     if draw(st.booleans()):
         del parent[path[-1]]
     else:
-        parent[path[-1]] = draw(st.sampled_from(JSON_WRONG))
-    return value
+        parent[path[-1]] = draw(st.sampled_from(wrong))
 
 
 @st.composite

@@ -19,7 +19,7 @@ from cassette_tool.secrets import SAME_LENGTH, Rules
 from cassette_tool.source import Source
 from cassette_tool.validate import check_file
 
-from conftest import SAMPLES
+from conftest import SAMPLES, go_vcr
 
 OPENAI_KEY = "sk-proj-" + "Xq7dKm2PzR9sLw4Tn8Vb3Yc6Hj1Gf5Ea0Qu" * 2
 ANTHROPIC_KEY = "sk-ant-api03-" + "Rt5Uw8Zb2Ce4Gh7Jk9Mn3Pq6St1Vx0Yz" * 2
@@ -70,31 +70,6 @@ def value_span(data: bytes, path: tuple[str | int, ...], json_file: bool = False
     document = (spans.compose_json if json_file else spans.compose)(data)
     scalar = document.scalar(path)
     return document.byte_offset(scalar.start), document.byte_offset(scalar.end)
-
-
-def go_vcr(request_headers: str = "", url: str = "https://api.openai.com/v1/chat/completions",
-           body: str = "'{\"model\":\"gpt-4o\",\"messages\":[]}'", response_headers: str = "") -> str:
-    return f"""---
-version: 2
-interactions:
-    - id: 0
-      request:
-        proto: HTTP/1.1
-        body: {body}
-        headers:
-            Content-Type:
-                - application/json
-{request_headers}        url: {url}
-        method: POST
-      response:
-        body: '{{"id":"chatcmpl-1","choices":[]}}'
-        headers:
-            Content-Type:
-                - application/json
-{response_headers}        status: 200 OK
-        code: 200
-        duration: 812ms
-"""
 
 
 # --- every kind of place -------------------------------------------------------------------

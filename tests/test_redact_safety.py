@@ -22,29 +22,10 @@ from cassette_tool.errors import CassetteError
 from cassette_tool.redact import Options, redact_file
 from cassette_tool.secrets import Rules
 
+from conftest import go_vcr
+
 OPENAI_KEY = "sk-proj-" + "Xq7dKm2PzR9sLw4Tn8Vb3Yc6Hj1Gf5Ea0Qu" * 2
-LEAKY = f"""---
-version: 2
-interactions:
-    - id: 0
-      request:
-        body: '{{"model":"gpt-4o","messages":[]}}'
-        headers:
-            Authorization:
-                - Bearer {OPENAI_KEY}
-            Content-Type:
-                - application/json
-        url: https://api.openai.com/v1/chat/completions
-        method: POST
-      response:
-        body: '{{"id":"chatcmpl-1","choices":[]}}'
-        headers:
-            Content-Type:
-                - application/json
-        status: 200 OK
-        code: 200
-        duration: 812ms
-"""
+LEAKY = go_vcr(request_headers=f"            Authorization:\n                - Bearer {OPENAI_KEY}\n")
 
 
 def write_leaky(path: Path) -> Path:
