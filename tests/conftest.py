@@ -107,7 +107,9 @@ def hang_guard(what: str = "", seconds: int = 30) -> Iterator[None]:
 
 
 def go_vcr(request_headers: str = "", url: str = "https://api.openai.com/v1/chat/completions",
-           body: str = "'{\"model\":\"gpt-4o\",\"messages\":[]}'", response_headers: str = "") -> str:
+           body: str = "'{\"model\":\"gpt-4o\",\"messages\":[]}'", response_headers: str = "",
+           response_body: str = "'{\"id\":\"chatcmpl-1\",\"choices\":[]}'",
+           content_type: str = "application/json", code: str = "200") -> str:
     """A go-vcr cassette of one chat completion; header lines are given already indented."""
     return f"""---
 version: 2
@@ -122,11 +124,11 @@ interactions:
 {request_headers}        url: {url}
         method: POST
       response:
-        body: '{{"id":"chatcmpl-1","choices":[]}}'
+        body: {response_body}
         headers:
             Content-Type:
-                - application/json
-{response_headers}        status: 200 OK
-        code: 200
+                - {content_type}
+{response_headers}        status: {code} OK
+        code: {code}
         duration: 812ms
 """

@@ -14,37 +14,16 @@ from cassette_tool.eventstream import encode
 from cassette_tool.validate import check_file
 
 from conftest import SAMPLES
+from conftest import go_vcr as go_vcr_text
 
 # A key-shaped value that is not a placeholder and not an obvious fake.
 OPENAI_KEY = "sk-proj-" + "Xq7dKm2PzR9sLw4Tn8Vb3Yc6Hj1Gf5Ea0Qu" * 2
 GOOGLE_KEY = "AIza" + "SyB3kL9mQ2xR7vT1nW5pZ8cD4fG6hJ0sK2e"[:35]
 
 
-def go_vcr(tmp: Path, *, request_headers: str = "", url: str = "https://api.openai.com/v1/chat/completions",
-           body: str = "'{\"model\":\"gpt-4o\",\"messages\":[]}'", response_body: str = "'{}'",
-           content_type: str = "application/json", code: str = "200",
-           extra_response: str = "", name: str = "c.yaml") -> Path:
+def go_vcr(tmp: Path, *, name: str = "c.yaml", **fields: str) -> Path:
     path = tmp / name
-    path.write_text(f"""---
-version: 2
-interactions:
-    - id: 0
-      request:
-        body: {body}
-        headers:
-            Content-Type:
-                - application/json
-{request_headers}        url: {url}
-        method: POST
-      response:
-        body: {response_body}
-        headers:
-            Content-Type:
-                - {content_type}
-        status: {code} OK
-        code: {code}
-{extra_response}        duration: 1s
-""")
+    path.write_text(go_vcr_text(**{"response_body": "'{}'", **fields}))
     return path
 
 
