@@ -77,8 +77,7 @@ def stream(source: Source) -> Streamed | None:
     (the same interactions, from the same data); None for any other file, which is then
     read whole. Errors in later items are raised as `CassetteError`s when reached."""
     data = source.data
-    head = data[:256].removeprefix(b"\xef\xbb\xbf").lstrip()
-    if httprr.sniff_bytes(data) or head[:1] in (b"{", b"[") or any(
+    if httprr.sniff_bytes(data) or _opens_with_bracket(data) or any(
             key in data for key in _OTHER_LISTS):
         return None
     listed = stream_yaml(source, tuple(_LISTED))
@@ -107,9 +106,13 @@ def _with_path(items: Iterator[tuple[Interaction, Any]],
         raise exc.with_path(path) from exc
 
 
+def _opens_with_bracket(data: bytes) -> bool:
+    """JSON, or YAML in flow style: read whole."""
+    return data[:256].removeprefix(b"\xef\xbb\xbf").lstrip()[:1] in (b"{", b"[")
+
+
 def _tree(source: Source) -> Any:
-    head = source.data[:256].removeprefix(b"\xef\xbb\xbf").lstrip()
-    if head[:1] not in (b"{", b"["):
+    if not _opens_with_bracket(source.data):
         return parse_yaml(source)
     try:
         return parse_json_document(source)
