@@ -202,6 +202,7 @@ def _trie_pattern(words: set[str]) -> str:
 
 _TRIGGER = re.compile(_trie_pattern({lit for lit, _ in _LITERALS}))
 _BUILT_IN = frozenset(rule.code for rule in SHAPES)
+_REPEATS_FROM = 256 * 1024  # a text this long is first searched in its distinct lines
 
 _USERINFO = re.compile(r"://(?P<user>[^\s/@:\"'<>]{0,200}+):(?P<secret>[^\s/@\"'<>]{1,200}+)@")
 URL_USERINFO = Rule("S302", "url-userinfo", "error",
@@ -259,19 +260,21 @@ FIELDS = frozenset({
 
 
 @lru_cache(maxsize=8)
-def _field_pattern(fields: frozenset[str]) -> re.Pattern[str]:
+def _field_pattern(fields: frozenset[str], name_only: bool = False) -> re.Pattern[str]:
     """JSON members `"name": "value"` whose name is one of `fields` once lower-cased and
     stripped of `_` and `-` (`_normal`). Matching only those names, not every member and then
     the name, keeps the scan of a large JSON body in the regular-expression engine; the
-    look-ahead at the first letter lets it pass most quotes at once."""
+    look-ahead at the first letter lets it pass most quotes at once. `name_only`: the quoted
+    name alone (a member may go on over the next lines, its name cannot)."""
     names = [name for name in sorted(fields, key=len, reverse=True) if name[:1].isalpha()]
     if not names:
         return re.compile(r"(?!)")
     first = "".join(sorted({c for name in names for c in (name[0].lower(), name[0].upper())}))
     either = "|".join("[_-]{0,64}+".join(_either_case(c) for c in name) for name in names)
+    name = rf'"(?=[{first}])(?P<name>(?:{either})[_-]{{0,64}}+)\\?"'
     # The closing quote is looked at, not consumed: it may open the next (escaped) member.
-    return re.compile(rf'"(?=[{first}])(?P<name>(?:{either})[_-]{{0,64}}+)'
-                      r'\\?"\s{0,20}+:\s{0,20}+\\?"(?P<secret>[^"\\]{1,4000}+)(?=\\?")')
+    return re.compile(name if name_only else
+                      name + r'\s{0,20}+:\s{0,20}+\\?"(?P<secret>[^"\\]{1,4000}+)(?=\\?")')
 
 
 def _either_case(char: str) -> str:
@@ -436,6 +439,11 @@ class Rules:
     credential_headers: frozenset[str] = CREDENTIAL_HEADERS
     params: frozenset[str] = PARAMS
     fields: frozenset[str] = FIELDS
+    _custom: tuple[Rule, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_custom",
+                           tuple(rule for rule in self.shapes if rule.code not in _BUILT_IN))
 
     @classmethod
     def from_options(cls, *, extra_headers: Iterable[str] = (), extra_params: Iterable[str] = (),
@@ -459,12 +467,18 @@ class Rules:
     def find_in_text(self, text: str) -> list[Finding]:
         """Secrets anywhere in a body or other free text: key shapes, `Bearer`/`Basic`
         credentials, JSON members and query or form parameters with credential names."""
-        found = self._scan(text)
-        found += self._members(text)
-        for m in _BEARER.finditer(text):
-            found += self._credential(m.group("secret"), m.start("secret"), AUTHORIZATION)
-        for m in _BASIC.finditer(text):
-            found += self._basic(m.group("secret"), m.start("secret")) or []
+        found: list[Finding] = []
+        if not self._repeats_quietly(text):
+            found = self._scan(text)
+            # Each pattern below needs its literal: a substring test costs less than a search.
+            if '"' in text:
+                found += self._members(text)
+        if "Bearer" in text:
+            for m in _BEARER.finditer(text):
+                found += self._credential(m.group("secret"), m.start("secret"), AUTHORIZATION)
+        if "Basic" in text:
+            for m in _BASIC.finditer(text):
+                found += self._basic(m.group("secret"), m.start("secret")) or []
         return _resolve(found)
 
     def check_url(self, url: str) -> list[Finding]:
@@ -474,8 +488,18 @@ class Rules:
 
     def check_header(self, name: str, value: str) -> list[Finding]:
         """One header. Offsets are into `value`."""
+        return self._header(name, value, shapes=True)
+
+    def check_headers(self, headers: Iterable[tuple[str, str]]) -> list[list[Finding]]:
+        """`check_header` of each (name, value), in order. One search of all the values
+        for the literals that start key shapes tells whether any value needs a scan."""
+        pairs = list(headers)
+        shapes = bool(self._custom) or _TRIGGER.search("\n".join(v for _, v in pairs)) is not None
+        return [self._header(name, value, shapes) for name, value in pairs]
+
+    def _header(self, name: str, value: str, shapes: bool) -> list[Finding]:
         lname = name.strip().lower()
-        found = self._scan_shapes(value)
+        found = self._scan_shapes(value) if shapes else []
         if lname in _AUTH_HEADERS:
             found += self._authorization(value, AUTHORIZATION)
         elif lname in self.credential_headers:
@@ -510,13 +534,33 @@ class Rules:
 
     # -- helpers --
 
+    def _repeats_quietly(self, text: str) -> bool:
+        """True when a long text that repeats its lines holds nothing for the rules that
+        stay within a line, found by searching its distinct lines alone. A streamed reply is
+        thousands of `data: {…}` lines, mostly the same envelope around the same few tokens.
+        Key shapes (but PEM blocks), parameters, URL userinfo and a credential member's
+        quoted name cannot span a line break, and a look-behind or look-ahead at either end
+        of a line sees a line break (or the text's end) either way: so each finds in the
+        distinct lines just what it finds in the whole text. Bearer and Basic credentials may
+        go on over the next line: the caller searches the whole text for those."""
+        if len(text) < _REPEATS_FROM or self._custom:
+            return False
+        distinct = "\n".join(dict.fromkeys(text.split("\n")))  # the first line stays first
+        if len(distinct) > len(text) // 2:
+            return False  # mostly different lines: the whole text costs about as much
+        return ("-----BEGIN " not in distinct and not self._scan(distinct)
+                and _field_pattern(self.fields, name_only=True).search(distinct) is None)
+
     def _scan_shapes(self, text: str) -> list[Finding]:
+        if len(text) < 4096 and _TRIGGER.search(text) is None:
+            if not self._custom:
+                return []
+            rules = self._custom
+        else:
+            present = {code for literal, code in _LITERALS if literal in text}
+            rules = tuple(r for r in self.shapes if r.code in present or r.code not in _BUILT_IN)
         found: list[Finding] = []
-        present = () if len(text) < 4096 and _TRIGGER.search(text) is None else {
-            code for literal, code in _LITERALS if literal in text}
-        for rule in self.shapes:
-            if rule.code in _BUILT_IN and rule.code not in present:
-                continue
+        for rule in rules:
             assert rule.pattern is not None
             for m in rule.pattern.finditer(text):
                 start, end = m.span("secret") if "secret" in m.re.groupindex else m.span()
@@ -528,10 +572,13 @@ class Rules:
     def _scan(self, text: str) -> list[Finding]:
         """Shapes, userinfo and named parameters: what a URL and a body have in common."""
         found = self._scan_shapes(text)
-        for m in _USERINFO.finditer(text):
-            secret = m.group("secret")
-            if _real_key(URL_USERINFO, secret):
-                found.append(Finding(URL_USERINFO, *m.span("secret"), secret, mask(secret)))
+        if "@" in text:
+            for m in _USERINFO.finditer(text):
+                secret = m.group("secret")
+                if _real_key(URL_USERINFO, secret):
+                    found.append(Finding(URL_USERINFO, *m.span("secret"), secret, mask(secret)))
+        if "=" not in text:
+            return found
         params = list(_PARAM.finditer(text))
         if first := _FORM_START.match(text):
             params.append(first)
@@ -627,6 +674,8 @@ def _resolve(found: list[Finding]) -> list[Finding]:
     """One finding per span, in text order. A finding that overlaps better ones is dropped,
     unless it covers them all (a credential's whole value with a key inside it): then its
     span is kept, named and shown as the best of them, so redacting it leaves nothing."""
+    if len(found) < 2:
+        return found
     kept: list[Finding] = []
     starts: list[int] = []
     for f in sorted(found, key=lambda f: (_rank(f.rule), f.start)):

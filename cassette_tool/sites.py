@@ -121,6 +121,10 @@ class _Finder:
                             offset=None if offset is None else -offset)
 
     def headers(self, side: str, headers: Headers) -> Iterator[Site]:
+        checked = [(name, value, found) for (name, value), found
+                   in zip(headers, self.rules.check_headers(headers), strict=True)]
+        if not any(found for _, _, found in checked):
+            return  # the nodes are looked for only when there is something to place
         where = self.where(f"{side}_headers")
         shape = getattr(self.layout, f"{side}_headers_shape")
         nodes: dict[tuple[str, str], list[tuple[NodePath, bytes | None]]] = {}
@@ -130,7 +134,7 @@ class _Finder:
                 stored = value if isinstance(value, bytes) else None
                 text = as_text(value) if stored is not None else str(value)
                 nodes.setdefault((name.lower(), text), []).append((where + rel, stored))
-        for name, value in headers:
+        for name, value, findings in checked:
             # The same header twice with the same value: each finding goes to its own node.
             candidates = nodes.get((name.lower(), value))
             node, stored = candidates.pop(0) if candidates else (None, None)
@@ -138,7 +142,7 @@ class _Finder:
             # A value stored as bytes is written again whole, like a body stored encoded.
             encoded = (Body(stored, notes=("!!binary",))
                        if stored is not None and text_of(stored) == value else None)
-            for found in self.rules.check_header(name, value):
+            for found in findings:
                 yield self.site(found, f"{side} header", f"{self.label} {side} header {name}",
                                 value, node=node if verbatim or encoded else None,
                                 offset=0 if verbatim else None, body=encoded, header=name)

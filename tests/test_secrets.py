@@ -504,6 +504,73 @@ def test_redacting_every_finding_leaves_nothing_to_find(parts: list[tuple[str, s
     assert find_in_text(redacted) == []
 
 
+# --- long texts that repeat their lines (streamed replies) -------------------------------------
+
+
+def _stream_lines(n: int) -> list[str]:
+    words = ["The", " lamp", " never", " failed", ".", "\n\n", " Storms", " came"]
+    return [f'data: {{"id":"chatcmpl-1","choices":[{{"delta":{{"content":{json.dumps(w)}}}}}]}}\n'
+            for w in (words[i % len(words)] for i in range(n))]
+
+
+def _whole_text(text: str) -> list[S.Finding]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(S, "_REPEATS_FROM", len(text) + 1)
+        return find_in_text(text)
+
+
+def test_a_long_stream_is_searched_in_its_distinct_lines() -> None:
+    text = "".join(_stream_lines(6000))  # 400 kB, 9 distinct lines
+    assert len(text) > S._REPEATS_FROM
+    searched: list[int] = []
+    scan = S.Rules._scan
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(S.Rules, "_scan", lambda self, t: searched.append(len(t)) or scan(self, t))
+        assert find_in_text(text) == []
+    assert searched and max(searched) < 1000
+
+
+@pytest.mark.parametrize("planted", [
+    SHAPES["S101"][0], SHAPES["S113"][0], "&token=" + body(25), "https://u:" + body(12) + "@h/",
+    'data: {"api_key":\n "' + body(24) + '"}',  # a member over two lines
+    "Authorization: Bearer\n  " + body(30),  # a credential on the line after its scheme
+    PEM.replace("\\n", "\n"),  # a private key block over lines
+])
+def test_a_secret_in_a_long_stream_is_found_where_it_is(planted: str) -> None:
+    lines = _stream_lines(6000)
+    lines.insert(4321, f"data: {planted}\n")
+    text = "".join(lines)
+    found = find_in_text(text)
+    assert found and found == _whole_text(text)
+    assert all(text[f.start:f.end] == f.value for f in found)
+
+
+def test_rules_that_span_lines_are_not_cut_by_the_shortcut() -> None:
+    # A line of each was seen before: among the distinct lines the others lose their
+    # neighbour.
+    begin = "-----BEGIN RSA PRIVATE KEY-----\n"
+    pem = f"{begin}{body(64, ALNUM + '+/')}\n-----END RSA PRIVATE KEY-----\n"
+    text = "".join([begin, *_stream_lines(6000), pem])
+    assert codes(find_in_text(text)) == ["S118"] and find_in_text(text) == _whole_text(text)
+    rules = Rules.from_options(extra_patterns={"acme": r"ACME KEY\n(?P<secret>[0-9a-f]{32})"})
+    secret = body(32, HEX)
+    text = "".join([secret + "\n", *_stream_lines(6000), "ACME KEY\n", secret + "\n"])
+    assert [f.value for f in rules.find_in_text(text)] == [secret]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(FRAGMENTS), max_size=4), min_size=1, max_size=6),
+       st.lists(st.integers(0, 5), min_size=1, max_size=40))
+def test_distinct_lines_find_what_the_whole_text_finds(lines: list[list[str]],
+                                                       order: list[int]) -> None:
+    # Lines of fragments, repeated in any order; searched with and without the shortcut.
+    text = "\n".join("".join(lines[i % len(lines)]) for i in order)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(S, "_REPEATS_FROM", 0)
+        shortcut = find_in_text(text)
+    assert shortcut == _whole_text(text)
+
+
 @given(st.text(max_size=500))
 def test_any_text_gives_findings_inside_it(text: str) -> None:
     for f in find_in_text(text) + check_url(text) + check_header("cookie", text):
