@@ -299,10 +299,16 @@ class ListStream:
 # Anything that the event reader leaves to PyYAML's composer (see _EventReader), found in
 # the bytes: an anchor (`_may_have_anchors`), a tag other than the scalar tags recorders
 # write, a merge key or a complex key. Reading item by item cannot go back to the composer
-# once items have been handed out.
-_UNUSUAL_SYNTAX = re.compile(
-    rb"(?:^|[ \t\[{,])(?:!(?!!?binary[ \t\n]|!python/(?:unicode|str)[ \t\n]|!str[ \t\n])"
-    rb"|<<[ \t]?:|\?[ \t\n])", re.MULTILINE)
+# once items have been handed out. Each starts at the start of the data, a line, a word or a
+# flow item. One pattern per literal, each starting with it, and the character before it
+# checked by a look-behind: re then jumps from one literal to the next (an alternation
+# would try every space of a 50 MB file: 1.8 s, not 0.06 s).
+_UNUSUAL_SYNTAX = (
+    re.compile(rb"!(?<![^ \t\n\[{,]!)(?!!?binary[ \t\n]|!python/(?:unicode|str)[ \t\n]"
+               rb"|!str[ \t\n])"),  # a tag
+    re.compile(rb"<<(?<![^ \t\n\[{,]<<)[ \t]?:"),  # a merge key
+    re.compile(rb"\?(?<![^ \t\n\[{,]\?)[ \t\n]"),  # a complex key
+)
 
 
 def stream_yaml(source: Source, keys: tuple[str, ...]) -> ListStream | None:
@@ -312,7 +318,7 @@ def stream_yaml(source: Source, keys: tuple[str, ...]) -> ListStream | None:
     import yaml
 
     data = source.data
-    if _may_have_anchors(data) or _UNUSUAL_SYNTAX.search(data):
+    if _may_have_anchors(data) or any(pattern.search(data) for pattern in _UNUSUAL_SYNTAX):
         return None
     reader = _EventReader(_loader()(data))
     get_event, peek_event = reader.get_event, reader.peek_event

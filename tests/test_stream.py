@@ -5,12 +5,15 @@ as data, and errors further on reported when reached."""
 from __future__ import annotations
 
 import importlib
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
-from cassette_tool import CassetteError
+from cassette_tool import CassetteError, source
 from cassette_tool.load import expand_paths, open_stream
 from cassette_tool.source import Source, parse_yaml, read_source, stream_yaml
 
@@ -117,6 +120,29 @@ def test_an_item_is_handed_out_before_the_rest_of_the_file_is_read() -> None:
 ])
 def test_what_only_the_whole_file_reader_reads_is_not_streamed(text: str) -> None:
     assert stream_yaml(Source("c.yaml", text.encode()), KEYS) is None
+
+
+# What the reader must leave to the whole-file path, said once as one readable (and slow)
+# pattern: a tag other than the scalar tags recorders write, a merge key or a complex key,
+# each at the start of the data, of a line, after a space or a tab, or as a flow item.
+UNUSUAL = re.compile(rb"(?:^|[ \t\[{,])(?:!(?!!?binary[ \t\n]|!python/(?:unicode|str)[ \t\n]"
+                     rb"|!str[ \t\n])|<<[ \t]?:|\?[ \t\n])", re.MULTILINE)
+PIECES = [b"!", b"?", b"<<", b" ", b"\t", b"\n", b"\r", b"[", b"{", b",", b":", b"a", b"-",
+          b"binary", b"!binary", b"!!binary", b"!python/str", b"!python/unicode", b"!str",
+          b"!!str", b"!!omap"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=10))
+@example([b"a", b"<<", b":"]).via("inside a word: no merge key")
+@example([b"a", b"!", b"a"]).via("inside a word: no tag")
+@example([b"a", b"?", b" "]).via("inside a word: no complex key")
+@example([b"!", b"a"]).via("a tag at the very start")
+@example([b"\r", b"<<", b":"]).via("a carriage return does not start a line for YAML here")
+def test_unusual_syntax_is_found_as_the_readable_pattern_finds_it(pieces: list[bytes]) -> None:
+    data = b"".join(pieces)
+    found = any(pattern.search(data) for pattern in source._UNUSUAL_SYNTAX)
+    assert found == bool(UNUSUAL.search(data))
 
 
 def test_binary_bodies_are_streamed() -> None:
