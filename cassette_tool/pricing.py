@@ -70,6 +70,12 @@ def _estimate(model: str, exchange: Exchange, url: str) -> Decimal | None:
                          usage.cache_write_tokens or None)
 
 
+def load_price_data() -> None:
+    """Import genai-prices and its price data now (about 0.4 s: pydantic, httpx) rather than
+    at the first estimate: done once before forking, the workers share it."""
+    import genai_prices  # noqa: F401
+
+
 # genai-prices takes about a millisecond a call; test suites repeat the same calls.
 @lru_cache(maxsize=4096)
 def _estimate_usd(model: str, api_url: str | None, provider: str | None, input_tokens: int,

@@ -17,6 +17,7 @@ from .errors import CassetteError
 from .load import expand_paths, open_stream
 from .model import Interaction, Usage
 from .parallel import map_files
+from .pricing import load_price_data
 from .source import read_source
 
 # Group names for interactions that have no value for the key; JSON carries them as they are.
@@ -184,7 +185,7 @@ def summarise(paths: Iterable[str], *, by: Sequence[str] = ("model",), jobs: int
     _check_keys(by)
     files = expand_paths(list(paths))
     summaries: list[FileSummary] = []
-    for summary in map_files(summarise_file, files, jobs=jobs):
+    for summary in map_files(summarise_file, files, jobs=jobs, before_fork=load_price_data):
         summaries.append(summary)
         if progress is not None:
             progress(len(summaries), len(files))
