@@ -545,7 +545,7 @@ class Rules:
         go on over the next line: the caller searches the whole text for those."""
         if len(text) < _REPEATS_FROM or self._custom:
             return False
-        distinct = "\n".join(dict.fromkeys(text.split("\n")))  # the first line stays first
+        distinct = "\n".join(_distinct_lines(text))
         if len(distinct) > len(text) // 2:
             return False  # mostly different lines: the whole text costs about as much
         return ("-----BEGIN " not in distinct and not self._scan(distinct)
@@ -650,6 +650,19 @@ class Rules:
             else:
                 found += self._credential(cookie, offset, COOKIE)
         return found
+
+
+def _distinct_lines(text: str, block: int = 1 << 20) -> Iterable[str]:
+    """The lines of `text` (split at "\n"), each once, in the order they first come. Split a
+    block of lines at a time: a list of every line of a 50 MB stream would take 70 MB."""
+    seen: dict[str, None] = {}
+    start, size = 0, len(text)
+    while start <= size:
+        end = text.find("\n", start + block)
+        end = size if end < 0 else end
+        seen.update(dict.fromkeys(text[start:end].split("\n")))
+        start = end + 1
+    return seen
 
 
 def _identifying(rule: Rule, value: str, offset: int = 0) -> list[Finding]:

@@ -545,6 +545,11 @@ def test_a_secret_in_a_long_stream_is_found_where_it_is(planted: str) -> None:
     assert all(text[f.start:f.end] == f.value for f in found)
 
 
+@given(st.text(alphabet="ab\n", max_size=30), st.integers(0, 8))
+def test_distinct_lines_block_by_block_are_the_lines_once_each(text: str, block: int) -> None:
+    assert list(S._distinct_lines(text, block)) == list(dict.fromkeys(text.split("\n")))
+
+
 def test_rules_that_span_lines_are_not_cut_by_the_shortcut() -> None:
     # A line of each was seen before: among the distinct lines the others lose their
     # neighbour.
