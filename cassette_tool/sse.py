@@ -8,13 +8,14 @@ without its blank line (truncated recordings).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
+class Event(NamedTuple):
+    """One event. A tuple: a long stream makes hundreds of thousands of them, and a tuple is
+    made in half the time of a frozen dataclass."""
+
     data: str
     event: str | None = None
     id: str | None = None
@@ -22,10 +23,6 @@ class Event:
 
 def parse_sse(text: str) -> list[Event]:
     return list(iter_sse(text))
-
-
-# The event nearly every stream is made of: one `data:` line and a blank line (or the end).
-_PLAIN_EVENT = re.compile(r"data: ?([^\r\n]*)\n(?:\n|\Z)")
 
 
 def iter_sse(text: str) -> Iterator[Event]:
@@ -37,15 +34,20 @@ def iter_sse(text: str) -> Iterator[Event]:
     data: list[str] = []
     name: str | None = None
     event_id: str | None = None
-    plain, size = _PLAIN_EVENT.match, len(text)
+    find, size = text.find, len(text)
     start = 0
     while start <= size:
-        if not data and name is None:  # between events: the common shape, in one step
-            found = plain(text, start)
-            if found is not None:
-                yield Event(found.group(1), None, event_id)
-                start = found.end()
-                continue
+        # Between events, the common shape in one step: a `data:` line (no CR in it), then a
+        # blank line or the end. Found with str.find (memchr), not a regular expression that
+        # would test every character of a 50 MB stream against a class.
+        if not data and name is None and text.startswith("data:", start):
+            end = find("\n", start)
+            if end >= 0 and (end + 1 == size or text[end + 1] == "\n"):
+                value = text[start + 5:end]
+                if "\r" not in value:
+                    yield Event(value[1:] if value[:1] == " " else value, None, event_id)
+                    start = end + 2
+                    continue
         end = text.find("\n", start)
         if end < 0:
             end = size

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+import orjson
+
 from ..model import (
     ApiError,
     Exchange,
@@ -138,6 +140,10 @@ class _Choice:
 
     def add(self, delta: dict[str, Any]) -> None:
         content = delta.get("content")
+        # Nearly every chunk of a long reply: a piece of text (with the role, from some).
+        if type(content) is str and (len(delta) == 1 or len(delta) == 2 and "role" in delta):
+            self.text.append(content)
+            return
         if isinstance(content, str):
             self.text.append(content)
         elif isinstance(content, list):  # Mistral's typed chunks
@@ -217,7 +223,10 @@ class _Chunks:
             if "[DONE]" in data and data.strip() == "[DONE]":
                 self.done = True
                 continue
-            chunk = try_json(data)
+            try:
+                chunk = orjson.loads(data)  # the common case, without try_json's two calls
+            except ValueError:
+                chunk = try_json(data)  # which allows some padding around the JSON
             if chunk is None:
                 self.bad += 1
             yield chunk
