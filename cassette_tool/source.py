@@ -638,6 +638,11 @@ def loads_json(data: bytes | str) -> Any:
         return orjson.loads(stripped)
 
 
+def blank(data: bytes | str) -> bool:
+    """Empty or only whitespace, told without the copy `data.strip()` makes of a long body."""
+    return not data or data.isspace()
+
+
 def try_json(data: bytes | str) -> Any:
     """The parsed JSON, or None when it is not JSON."""
     try:

@@ -24,7 +24,7 @@ from .parallel import map_files
 from .providers import classify
 from .secrets import Rules
 from .sites import interaction_sites
-from .source import Source, read_source, try_json
+from .source import Source, blank, read_source, try_json
 
 Severity = Literal["error", "warning"]
 
@@ -186,7 +186,7 @@ def _bodies(context: _Context) -> Iterator[Finding]:
         kind = (content_type or "").split(";", 1)[0].strip().lower()
         # Gemini without alt=sse streams a JSON array that a cut recording leaves unclosed.
         streamed_json = side == "response" and context.llm is not None and context.llm[1]
-        if body.parsed is None and body.data.strip() and (
+        if body.parsed is None and not blank(body.data) and (
                 kind == "application/json" or kind.endswith("+json")) \
                 and not streamed_json and try_json(body.data) is None:
             yield context.finding("B101", f"{side} body is declared {kind} but is not valid "
@@ -223,7 +223,7 @@ def _stream(context: _Context) -> Iterator[Finding]:
         return
     where = context.where("response_body")
     data = response.body.data
-    if not data.strip():
+    if blank(data):
         yield context.finding("T202", f"interaction {interaction.index}: the streamed "
                               f"{api} reply is empty", where)
         return
