@@ -201,6 +201,21 @@ def _trie_pattern(words: set[str]) -> str:
 
 
 _TRIGGER = re.compile(_trie_pattern({lit for lit, _ in _LITERALS}))
+
+
+def _literal_groups() -> tuple[tuple[re.Pattern[str], tuple[tuple[str, str], ...]], ...]:
+    """The literals that start alike, searched for together in a long text: one pattern per
+    first character (per first two when that is a lower-case letter, too common a start),
+    each starting with a literal that re finds at memchr speed. 29 searches instead of 49."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for literal, code in _LITERALS:
+        groups.setdefault(literal[:2] if literal[0].islower() else literal[0], []).append(
+            (literal, code))
+    return tuple((re.compile(_trie_pattern({literal for literal, _ in members})), tuple(members))
+                 for members in groups.values())
+
+
+_LITERAL_GROUPS = _literal_groups()
 _BUILT_IN = frozenset(rule.code for rule in SHAPES)
 _REPEATS_FROM = 256 * 1024  # a text this long is first searched in its distinct lines
 
@@ -281,8 +296,13 @@ def _either_case(char: str) -> str:
     return f"[{char.lower()}{char.upper()}]" if char.isalpha() else re.escape(char)
 
 
-_PARAM = re.compile(r"[?&](?:amp;)?+(?P<name>[A-Za-z0-9_.-]{1,64}+)="
-                    r"(?P<secret>[^&\s#\"'<>\\]{1,4000}+)")
+# A query or form parameter after `?` or `&`, in two patterns that each start with their
+# literal: re finds the next one at memchr speed, where a leading class `[?&]` was tried at
+# every character (0.5 s for a 50 MB body). `_params` merges them.
+_PARAMS = (re.compile(r"\?(?:amp;)?+(?P<name>[A-Za-z0-9_.-]{1,64}+)="
+                      r"(?P<secret>[^&\s#\"'<>\\]{1,4000}+)"),
+           re.compile(r"&(?:amp;)?+(?P<name>[A-Za-z0-9_.-]{1,64}+)="
+                      r"(?P<secret>[^&\s#\"'<>\\]{1,4000}+)"))
 _FORM_START = re.compile(r"(?P<name>[A-Za-z0-9_.-]{1,64}+)=(?P<secret>[^&\s#\"'<>\\]{1,4000}+)")
 _BEARER = re.compile(rf"Bearer(?<![{_W}]Bearer)\s{{1,10}}+(?P<secret>[A-Za-z0-9._~+/-]{{8,4000}}+"
                      r"={0,4}+)")
@@ -557,7 +577,8 @@ class Rules:
                 return []
             rules = self._custom
         else:
-            present = {code for literal, code in _LITERALS if literal in text}
+            present = {code for group, members in _LITERAL_GROUPS if group.search(text)
+                       for literal, code in members if literal in text}
             rules = tuple(r for r in self.shapes if r.code in present or r.code not in _BUILT_IN)
         found: list[Finding] = []
         for rule in rules:
@@ -579,7 +600,7 @@ class Rules:
                     found.append(Finding(URL_USERINFO, *m.span("secret"), secret, mask(secret)))
         if "=" not in text:
             return found
-        params = list(_PARAM.finditer(text))
+        params = list(_params(text))
         if first := _FORM_START.match(text):
             params.append(first)
         for m in params:
@@ -663,6 +684,20 @@ def _distinct_lines(text: str, block: int = 1 << 20) -> Iterable[str]:
         seen.update(dict.fromkeys(text[start:end].split("\n")))
         start = end + 1
     return seen
+
+
+def _params(text: str) -> Iterator[re.Match[str]]:
+    """The parameters one pattern for `?` or `&` would find, left to right without overlap:
+    the leftmost next match of either, the search of each resumed only once passed."""
+    pending = [pattern.search(text) for pattern in _PARAMS]
+    while True:
+        found = [m for m in pending if m is not None]
+        if not found:
+            return
+        first = min(found, key=lambda m: m.start())
+        yield first
+        pending = [m if m is None or m.start() >= first.end() else pattern.search(text, first.end())
+                   for m, pattern in zip(pending, _PARAMS, strict=True)]
 
 
 def _identifying(rule: Rule, value: str, offset: int = 0) -> list[Finding]:

@@ -166,6 +166,7 @@ REVIEWED_DYNAMIC = {
     ("secrets.py", "_shape", "compile"): "alternatives of checked key shapes",
     ("secrets.py", "<module>", "compile"): "escaped literals, and Bearer/Basic (checked here)",
     ("secrets.py", "_field_pattern", "compile"): "field names as escaped literals",
+    ("secrets.py", "_literal_groups", "compile"): "escaped literals nested by prefix: no repeat",
     ("secrets.py", "_custom_rule", "compile"): "the user's; secrets.nested_repeat refuses "
                                                "repeated unbounded groups",
     ("formats/common.py", "item_lines", "compile"): "an indent of spaces between literals",

@@ -16,7 +16,7 @@ import string
 from collections.abc import Iterator
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from cassette_tool import CassetteError
@@ -100,6 +100,15 @@ def test_key_shape_is_found_in_a_body(code: str) -> None:
     found = find_in_text(text)
     assert codes(found) == [code]
     assert text[found[0].start:found[0].end].replace("\\\\", "\\") in value.replace("\\\\", "\\")
+
+
+@pytest.mark.parametrize("code", sorted(SHAPES))
+def test_key_shape_is_found_in_a_long_body(code: str) -> None:
+    # Past 4096 characters the literals that start the shapes are looked for in groups.
+    value, _ = SHAPES[code]
+    filler = " ".join(body(9, string.ascii_lowercase, seed=str(i)) for i in range(600))
+    text = json.dumps({"messages": [{"role": "user", "content": f"{filler} {value} ok"}]})
+    assert len(text) > 4096 and codes(find_in_text(text)) == [code]
 
 
 @pytest.mark.parametrize("code", sorted(SHAPES))
@@ -576,6 +585,22 @@ def test_distinct_lines_find_what_the_whole_text_finds(lines: list[list[str]],
     assert shortcut == _whole_text(text)
 
 
+# A parameter as one pattern, said once: what the two literal-first searches must give.
+PARAM = re.compile(r"[?&](?:amp;)?+(?P<name>[A-Za-z0-9_.-]{1,64}+)="
+                   r"(?P<secret>[^&\s#\"'<>\\]{1,4000}+)")
+
+
+@settings(max_examples=500)
+@given(st.lists(st.sampled_from(["?", "&", "amp;", "a", "key", "=", "b", " ", "#", "\\", "."]),
+                max_size=16))
+@example(["&", "a", "=", "b", "?", "key", "=", "b"]).via("a ? inside an & parameter's value")
+@example(["&", "a", "=", "b", " ", "?", "key", "=", "b"]).via("& first, then ?")
+@example(["?", "a", "=", "b", "&", "key", "=", "b", "?", "a", "=", "b"]).via("taking turns")
+def test_parameters_are_found_as_one_pattern_finds_them(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    assert [m.span() for m in S._params(text)] == [m.span() for m in PARAM.finditer(text)]
+
+
 @given(st.text(max_size=500))
 def test_any_text_gives_findings_inside_it(text: str) -> None:
     for f in find_in_text(text) + check_url(text) + check_header("cookie", text):
@@ -642,7 +667,8 @@ def _repeats(node: object) -> Iterator[tuple[int, int]]:
 
 
 SCANNERS = [r.pattern.pattern for r in S.SHAPES if r.pattern] + [
-    S._field_pattern(S.FIELDS).pattern, S._PARAM.pattern, S._FORM_START.pattern, S._BEARER.pattern,
+    S._field_pattern(S.FIELDS).pattern, *(p.pattern for p in S._PARAMS), S._FORM_START.pattern,
+    S._BEARER.pattern,
     S._BASIC.pattern, S._USERINFO.pattern, S._COOKIE_PART.pattern]
 
 
