@@ -1,7 +1,8 @@
 """Large synthetic cassettes for the benchmarks, written the way their recorders write them.
 
 `stream_cassette` is a go-vcr v2 cassette holding one OpenAI Chat Completions reply streamed
-as server-sent events, about `size` bytes of them (50 MB by default); `interactions_cassette`
+as server-sent events, about `size` bytes of them (50 MB by default), each chunk padded with
+an `obfuscation` string as OpenAI pads them, so no two lines are alike; `interactions_cassette`
 is a VCR.py cassette of `count` plain (not streamed) chat completions (20,000 by default).
 Both are deterministic: the same arguments give the same bytes, so timings of two runs, or
 of two machines, are of the same file. Each function returns what a reader of the file
@@ -14,6 +15,7 @@ the file means what it says.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 from collections.abc import Iterator
@@ -56,14 +58,23 @@ def word(index: int) -> str:
 # --- one streamed reply (go-vcr) ----------------------------------------------------------------
 
 def _chunk(delta: dict[str, object], finish: str | None = None,
-           usage: dict[str, int] | None = None) -> str:
+           usage: dict[str, int] | None = None, index: int | None = None) -> str:
     choices = [] if usage else [{"index": 0, "delta": delta, "finish_reason": finish}]
     chunk: dict[str, object] = {"id": "chatcmpl-BxLm2qSynthetic", "object": "chat.completion.chunk",
                                 "created": CREATED, "model": MODEL,
                                 "system_fingerprint": "fp_07871e2ad8", "choices": choices}
     if usage:
         chunk["usage"] = usage
+    if index is not None:
+        # OpenAI pads each chunk with a random `obfuscation` string of varying length (against
+        # length side channels): no two lines of a stream are alike, as in real recordings.
+        chunk["obfuscation"] = _padding(index)
     return "data: " + json.dumps(chunk, separators=(",", ":"))
+
+
+def _padding(index: int) -> str:
+    """6 to 17 hex digits, all but never the same twice in a stream, and the same every run."""
+    return hashlib.blake2s(index.to_bytes(8, "little"), digest_size=9).hexdigest()[:6 + index % 12]
 
 
 def _stream_events(size: int) -> Iterator[tuple[str, int]]:
@@ -75,7 +86,7 @@ def _stream_events(size: int) -> Iterator[tuple[str, int]]:
     produced += len(first) + 2
     while produced < size:
         text = word(index)
-        line = _chunk({"content": text})
+        line = _chunk({"content": text}, index=index)
         yield line, len(text)
         produced += len(line) + 2
         index += 1

@@ -565,9 +565,10 @@ class Rules:
         go on over the next line: the caller searches the whole text for those."""
         if len(text) < _REPEATS_FROM or self._custom:
             return False
-        distinct = "\n".join(_distinct_lines(text))
-        if len(distinct) > len(text) // 2:
+        lines = _distinct_lines(text)
+        if lines is None:
             return False  # mostly different lines: the whole text costs about as much
+        distinct = "\n".join(lines)
         return ("-----BEGIN " not in distinct and not self._scan(distinct)
                 and _field_pattern(self.fields, name_only=True).search(distinct) is None)
 
@@ -673,15 +674,20 @@ class Rules:
         return found
 
 
-def _distinct_lines(text: str, block: int = 1 << 20) -> Iterable[str]:
-    """The lines of `text` (split at "\n"), each once, in the order they first come. Split a
-    block of lines at a time: a list of every line of a 50 MB stream would take 70 MB."""
+def _distinct_lines(text: str, block: int = 1 << 20) -> Iterable[str] | None:
+    """The lines of `text` (split at "\n"), each once, in the order they first come; None as
+    soon as more than a third of the lines read are distinct. Split a block of lines at a time:
+    a list of every line of a 50 MB stream would take 70 MB."""
     seen: dict[str, None] = {}
-    start, size = 0, len(text)
+    start, size, count = 0, len(text), 0
     while start <= size:
         end = text.find("\n", start + block)
         end = size if end < 0 else end
-        seen.update(dict.fromkeys(text[start:end].split("\n")))
+        lines = text[start:end].split("\n")
+        seen.update(dict.fromkeys(lines))
+        count += len(lines)
+        if len(seen) * 3 > count:
+            return None
         start = end + 1
     return seen
 
