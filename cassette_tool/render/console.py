@@ -177,7 +177,7 @@ def interaction_view(interaction: Interaction, previous: Exchange | None, *,
     parts: list[RenderableType] = [Indent(_request_line(interaction, canonical), 0)]
     exchange = interaction.exchange
     if exchange is not None:
-        parts.append(Indent(_api_line(exchange), 0))
+        parts.append(Indent(_api_line(exchange), 3))  # under the method, wrapped lines too
         parts.append(Indent(_exchange_view(exchange, previous)))
     elif interaction.websocket:
         parts.append(Indent(_websocket_view(interaction)))
@@ -206,15 +206,15 @@ def _api_line(exchange: Exchange) -> Text:
     if exchange.request_model and exchange.model and exchange.request_model != exchange.model:
         bits[-1] = f"{exchange.model} (asked for {exchange.request_model})"
     bits.append("streamed" if exchange.streamed else "not streamed")
-    return Text("   " + " · ".join(bits), style="dim")
+    return Text(" · ".join(bits), style="dim")
 
 
 def _exchange_view(exchange: Exchange, previous: Exchange | None) -> RenderableType:
     out: list[RenderableType] = []
     prompt = exchange.prompt
-    if prompt.params:
-        out.append(Text.assemble(("params ", "dim"), "  ".join(
-            f"{k}={_compact(v)}" for k, v in prompt.params)))
+    if prompt.params:  # wrapped lines hang under the first parameter
+        out.append(Indent(Text("  ".join(f"{k}={_compact(v)}" for k, v in prompt.params)),
+                          len("params "), label=Text("params", style="dim")))
     if prompt.tools:
         if previous is not None and previous.prompt.tools == prompt.tools:
             out.append(Text(f"tools   {len(prompt.tools)} as before", style="dim"))
