@@ -471,14 +471,16 @@ def stats(
                            progress=progress)
     if not result.files:
         _fail("no cassette files found under " + ", ".join(paths))
+    # Before the tables: output cut short by `| head` must not take these lines with it.
+    for file in result.unreadable:
+        print(file.error_line(), file=sys.stderr)
+    sys.stderr.flush()
     if format is Format.json:
         sys.stdout.write(render.render_json(result, top=top))
     elif format is Format.markdown:
         sys.stdout.write(render.render_markdown(result, top=top))
     else:
         render.render_text(_console(color, width), result, top=top)
-    for file in result.unreadable:
-        print(file.error_line(), file=sys.stderr)
     if result.unreadable:
         raise typer.Exit(ExitCode.BAD_INPUT)
 

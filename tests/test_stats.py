@@ -252,3 +252,21 @@ def test_corpus_adds_up() -> None:
     assert c.cached_tokens <= c.input_tokens and c.reasoning_tokens <= c.output_tokens
     for grouping in result.groupings:
         assert sum((g.counts for g in grouping.groups), Counts()) == c
+
+
+@pytest.mark.parametrize("format", ["text", "json"])
+def test_unreadable_files_are_told_even_when_the_output_is_cut_short(tmp_path, format) -> None:
+    # `cassette stats … | head`: the reader is gone before the tables are written.
+    import subprocess
+    import sys
+
+    broken = tmp_path / "notes.yaml"
+    broken.write_text("just: [text\n")
+    with subprocess.Popen([sys.executable, "-m", "cassette_tool", "stats", "-f", format,
+                           str(SAMPLES), str(broken)], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, env={**os.environ, "NO_COLOR": "1"}) as child:
+        assert child.stdout is not None and child.stderr is not None
+        child.stdout.close()
+        err = child.stderr.read().decode()
+        child.wait(timeout=120)
+    assert err.startswith(f"{broken}:2:") and "Traceback" not in err, err
