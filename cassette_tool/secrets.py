@@ -179,9 +179,9 @@ _SHAPES = (
            severity="warning"),
 )
 SHAPES: tuple[Rule, ...] = tuple(rule for rule, _ in _SHAPES)
-# Every built-in shape starts with one of these literals: a substring test for each (at
-# memchr speed) tells which patterns can match at all, so a text is scanned by those only.
-# A short text is first searched once for all of them.
+# Every built-in shape starts with one of these literals: which of them occur tells which
+# patterns can match at all, so a text is scanned by those only. A short text is searched
+# once for all of them (_TRIGGER), a long one with a pattern per group (_LITERAL_GROUPS).
 _LITERALS: tuple[tuple[str, str], ...] = tuple(
     (lit, rule.code) for rule, lits in _SHAPES for lit in lits)
 
