@@ -579,12 +579,12 @@ def parse_yaml(source: Source) -> Any:
         raise _yaml_error(exc, source.path) from exc
 
 
-def _yaml_error(exc: Exception, path: str) -> CassetteError:
+def _yaml_error(exc: Exception, path: str | None) -> CassetteError:
     """A YAML reading error as one line, with the line and column the parser gives."""
     import yaml
 
     if isinstance(exc, CassetteError):
-        return exc.with_path(path)
+        return exc.with_path(path) if path else exc
     if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None

@@ -264,7 +264,7 @@ def compose(data: bytes | str, path: str | None = None) -> Document:
     tag (`!binary`, `!!python/…`, `!ruby/object:…`) is refused here."""
     import yaml
 
-    from .source import _check_nesting, _loader, _one_line, gc_paused
+    from .source import _check_nesting, _loader, _yaml_error, gc_paused
 
     text, bom = _decode(data, path)
     try:
@@ -278,16 +278,8 @@ def compose(data: bytes | str, path: str | None = None) -> Document:
                 root = loader.get_single_node()
         finally:
             loader.dispose()
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        problem = _one_line(exc.problem or exc.context or "invalid YAML")
-        raise CassetteError(f"invalid YAML: {problem}", path,
-                            mark.line + 1 if mark else None,
-                            mark.column + 1 if mark else None) from exc
-    except CassetteError as exc:
-        raise exc.with_path(path) if path else exc from None
-    except (yaml.YAMLError, ValueError, RecursionError) as exc:
-        raise CassetteError(f"invalid YAML: {_one_line(exc)}", path) from exc
+    except (yaml.YAMLError, ValueError, RecursionError, CassetteError) as exc:
+        raise _yaml_error(exc, path) from exc
     return Document(text, root, "yaml", bom)
 
 
