@@ -37,20 +37,19 @@ def iter_sse(text: str) -> Iterator[Event]:
     find, size = text.find, len(text)
     start = 0
     while start <= size:
+        end = find("\n", start)
+        if end < 0:
+            end = size
         # Between events, the common shape in one step: a `data:` line (no CR in it), then a
         # blank line or the end. Found with str.find (memchr), not a regular expression that
         # would test every character of a 50 MB stream against a class.
-        if not data and name is None and text.startswith("data:", start):
-            end = find("\n", start)
-            if end >= 0 and (end + 1 == size or text[end + 1] == "\n"):
-                value = text[start + 5:end]
-                if "\r" not in value:
-                    yield Event(value[1:] if value[:1] == " " else value, None, event_id)
-                    start = end + 2
-                    continue
-        end = text.find("\n", start)
-        if end < 0:
-            end = size
+        if not data and name is None and end < size and text.startswith("data:", start) \
+                and (end + 1 == size or text[end + 1] == "\n"):
+            value = text[start + 5:end]
+            if "\r" not in value:
+                yield Event(value[1:] if value[:1] == " " else value, None, event_id)
+                start = end + 2
+                continue
         line = text[start:end]
         start = end + 1
         if line.endswith("\r"):
