@@ -32,7 +32,7 @@ from ..model import (
     ToolResult,
     Usage,
 )
-from ..source import dump_json, try_json
+from ..source import blank, dump_json, try_json
 from ..sse import iter_sse, looks_like_sse
 from .common import (
     as_int,
@@ -343,7 +343,7 @@ def _chunks(response: Response) -> tuple[list[Any], list[str], bool]:
         return items, [note] if note else [], True
     data = body_json(response.body)
     if data is None:
-        return [], ["response body is not JSON" if text.strip() else "empty response body"], False
+        return [], ["empty response body" if blank(text) else "response body is not JSON"], False
     return [data], [], False
 
 

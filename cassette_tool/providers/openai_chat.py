@@ -27,7 +27,7 @@ from ..model import (
     ToolResult,
     Usage,
 )
-from ..source import try_json
+from ..source import blank, try_json
 from ..sse import iter_sse
 from .common import (
     as_int,
@@ -301,7 +301,7 @@ def read(interaction: Interaction, request_body: Any, streamed: bool) -> Exchang
     else:
         data = body_json(response.body)
         reply, top = _reassemble([data] if data is not None else [], True, streamed=False)
-        if data is None and response.body.data.strip():
+        if data is None and not blank(response.body.data):
             reply = _with_note(reply, "the reply body is not JSON (cut short?)")
     usage = _usage(top.get("usage"), url)
     model = top.get("model") or (request_body.get("model") if isinstance(request_body, dict)
