@@ -97,7 +97,7 @@ class Row:
     baseline: str
     ratio: str
     goal: str
-    result: str  # pass, FAIL, skip, error
+    result: str  # pass, FAIL, skip, error, info (no goal)
     note: str = ""
 
 
@@ -169,6 +169,14 @@ def absolute_row(target: str, measured: Measured, limit: float, baseline: Measur
                f"≤ {limit:g} s", verdict(measured.median <= limit))
 
 
+def info_row(target: str, measured: Measured, baseline: Measured, note: str) -> Row:
+    """A ratio that has no goal of its own but tells how to read the rows that have one."""
+    if isinstance(measured, StepFailed) or isinstance(baseline, StepFailed):
+        return error_row(target, str(failure(measured, baseline)))
+    return Row(target, seconds(measured.median), seconds(baseline.median),
+               f"{measured.median / baseline.median:.2f}×", "—", "info", note)
+
+
 def skip_row(target: str, goal: str, why: str) -> Row:
     return Row(target, "—", "—", "—", goal, "skip", why)
 
@@ -234,6 +242,21 @@ class Bench:
 
     def parse(self, files: Sequence[str]) -> Callable[[], ChildRun]:
         return command([sys.executable, "-c", PARSE_SCRIPT, *files], env=self.env)
+
+    def parse_on_both_cores(self, files: Sequence[str]) -> Callable[[], ChildRun]:
+        """Two parsers at once, each on every other file: what two cores give this machine
+        when both have the same work to do, without any tool's own costs."""
+        halves = [self.parse(files[0::2]), self.parse(files[1::2])]
+
+        def step() -> ChildRun:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(2) as pool:
+                runs = list(pool.map(lambda half: half(), halves))
+            return ChildRun(max(r.seconds for r in runs), max(r.peak_bytes for r in runs),
+                            max(r.code for r in runs), runs[0].stderr + runs[1].stderr)
+
+        return step
 
     def python(self, *args: str) -> Callable[[], ChildRun]:
         return command([sys.executable, *args], env=self.env)
@@ -311,6 +334,10 @@ def corpus(bench: Bench) -> list[Row]:
         steps = {"parse": bench.parse(chosen), "validate": bench.run("validate", *paths)}
         if stats:
             steps["stats"] = bench.run("stats", *paths, ok=(0, 1, 2))
+        whole = chosen is files
+        if whole:  # what one core does, and what two give this machine, beside the targets
+            steps["validate -j1"] = bench.run("validate", "--jobs", "1", *paths)
+            steps["parse, both cores"] = bench.parse_on_both_cores(chosen)
         t = timed(steps, runs)
         limit, below = corpus_goal(len(chosen))
         for verb in ("validate", "stats"):
@@ -318,6 +345,13 @@ def corpus(bench: Bench) -> list[Row]:
             rows.append(ratio_row(target, t[verb], t["parse"], limit, below=below) if verb in t
                         else skip_row(target, f"{'<' if below else '≤'} {limit:g}×",
                                       "no `stats` command in this build"))
+        if whole:
+            rows.append(ratio_row(f"cassette validate --jobs 1 {name} / CSafeLoader parse",
+                                  t["validate -j1"], t["parse"], 1.5))
+            rows.append(info_row(f"CSafeLoader parse {name}, two processes at once / one",
+                                 t["parse, both cores"], t["parse"],
+                                 "what this machine's two cores give any program: 0.5× "
+                                 "if they were two whole cores"))
     return rows
 
 

@@ -69,7 +69,13 @@ class Rule:
     name: str
     severity: Severity
     description: str
-    pattern: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
+    regex: str | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def pattern(self) -> re.Pattern[str] | None:
+        # Compiled when first used, then found in re's own cache: most runs need a few of
+        # the key shapes, and compiling all of them is a tenth of a pre-commit run's start.
+        return None if self.regex is None else re.compile(self.regex)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,8 +114,8 @@ def _token(prefix: str, body: str, edge: str = _W, after: str | None = None) -> 
 def _shape(code: str, name: str, description: str, *alternatives: tuple[str, str],
            severity: Severity = "error") -> tuple[Rule, tuple[str, ...]]:
     """A rule from (literal, regex starting with that literal) alternatives."""
-    pattern = re.compile("|".join(f"(?:{regex})" for _, regex in alternatives))
-    return Rule(code, name, severity, description, pattern), tuple(lit for lit, _ in alternatives)
+    regex = "|".join(f"(?:{regex})" for _, regex in alternatives)
+    return Rule(code, name, severity, description, regex), tuple(lit for lit, _ in alternatives)
 
 
 _JWT_PART = rf"[{_W}]{{8,16000}}+"
@@ -180,48 +186,71 @@ _SHAPES = (
 )
 SHAPES: tuple[Rule, ...] = tuple(rule for rule, _ in _SHAPES)
 # Every built-in shape starts with one of these literals: which of them occur tells which
-# patterns can match at all, so a text is scanned by those only. A short text is searched
-# once for all of them (_TRIGGER), a long one with a pattern per group (_LITERAL_GROUPS).
+# patterns can match at all, so a text is scanned by those only.
 _LITERALS: tuple[tuple[str, str], ...] = tuple(
     (lit, rule.code) for rule, lits in _SHAPES for lit in lits)
+# Each literal is looked for at a character it holds that cassettes seldom do (its anchor:
+# the `-` of `sk-`, the `J` of `eyJ`), rarest first. One pattern whose every branch starts
+# with an anchor lets re skip the other characters with a set test, where searching for the
+# literals themselves meant either a pattern starting with a common letter (tried at half
+# the characters of a text) or a search per literal.
+_ANCHORS = "=JK/_-I.C"
 
 
-def _trie_pattern(words: set[str]) -> str:
-    """An alternation of `words` nested by shared prefixes (`s(?:k(?:-|_))`): a regex tries
-    one branch per character instead of every word, a third faster on short texts."""
-    heads: dict[str, set[str]] = {}
-    for word in words:
-        heads.setdefault(word[0], set()).add(word[1:])
+def _anchored(literals: Iterable[tuple[str, str]]
+              ) -> tuple[re.Pattern[str], dict[str, tuple[tuple[str, int, str], ...]]]:
+    """A pattern that matches at a literal's anchor when the whole literal is written
+    around it (a look-behind for what comes before, a look-ahead for what follows), and
+    per anchor the (literal, the anchor's offset in it, code) it may stand for."""
+    by_anchor: dict[str, list[tuple[str, int, str]]] = {}
+    for literal, code in literals:
+        anchor = next(a for a in _ANCHORS if a in literal)
+        by_anchor.setdefault(anchor, []).append((literal, literal.index(anchor), code))
     branches = []
-    for head, tails in sorted(heads.items()):
-        rest = {tail for tail in tails if tail}
-        inner = f"(?:{_trie_pattern(rest)})" if rest else ""
-        branches.append(re.escape(head) + (inner + "?" if inner and "" in tails else inner))
-    return "|".join(branches)
+    for anchor, members in by_anchor.items():
+        around = {(lit[:at + 1], lit[at + 1:]) for lit, at, _ in members}
+        # `sk-` alone matches wherever `sk-ant-` does: the longer needs no branch of its own.
+        around = {pair for pair in around if not (pair[1] and (pair[0], "") in around)}
+        alternatives = [_around(before, after) for before, after in sorted(around)
+                        if len(before) > 1]
+        # Most anchors in a text follow a character no literal has there: one look-behind
+        # at that character rejects them before the literals are tried one by one.
+        previous = "".join(sorted({before[-2] for before, _ in around if len(before) > 1}))
+        inner = [f"(?<=[{re.escape(previous)}]{re.escape(anchor)})(?:"
+                 + "|".join(alternatives) + ")"] if alternatives else []
+        inner += [_around("", after) for before, after in sorted(around) if len(before) == 1]
+        branches.append(re.escape(anchor) + "(?:" + "|".join(inner) + ")")
+    return re.compile("|".join(branches)), {a: tuple(m) for a, m in by_anchor.items()}
 
 
-_TRIGGER = re.compile(_trie_pattern({lit for lit, _ in _LITERALS}))
+def _around(before: str, after: str) -> str:
+    """Looks at `before` ending here (this character included) and `after` following."""
+    return ((f"(?<={re.escape(before)})" if len(before) > 1 else "")
+            + (f"(?={re.escape(after)})" if after else ""))
 
 
-def _literal_groups() -> tuple[tuple[re.Pattern[str], tuple[tuple[str, str], ...]], ...]:
-    """The literals that start alike, searched for together in a long text: one pattern per
-    first character (per first two when that is a lower-case letter, too common a start),
-    each starting with a literal that re finds at memchr speed. 29 searches instead of 49."""
-    groups: dict[str, list[tuple[str, str]]] = {}
-    for literal, code in _LITERALS:
-        groups.setdefault(literal[:2] if literal[0].islower() else literal[0], []).append(
-            (literal, code))
-    return tuple((re.compile(_trie_pattern({literal for literal, _ in members})), tuple(members))
-                 for members in groups.values())
+_ANCHORED, _BY_ANCHOR = _anchored(_LITERALS)
 
 
-_LITERAL_GROUPS = _literal_groups()
+def _shape_codes(text: str) -> set[str]:
+    """The codes of the built-in shapes whose literal occurs in `text`."""
+    codes: set[str] = set()
+    for m in _ANCHORED.finditer(text):
+        at = m.start()
+        # The match stands for one literal of its anchor at least; a literal that would start
+        # before the text (a negative start) is never matched by `startswith`.
+        codes.update(code for literal, offset, code in _BY_ANCHOR[m.group()]
+                     if text.startswith(literal, at - offset))
+    return codes
+
+
 _BUILT_IN = frozenset(rule.code for rule in SHAPES)
 _REPEATS_FROM = 256 * 1024  # a text this long is first searched in its distinct lines
 
 _USERINFO = re.compile(r"://(?P<user>[^\s/@:\"'<>]{0,200}+):(?P<secret>[^\s/@\"'<>]{1,200}+)@")
 URL_USERINFO = Rule("S302", "url-userinfo", "error",
-                    "password or token in a URL (https://user:password@host)", _USERINFO)
+                    "password or token in a URL (https://user:password@host)",
+                    _USERINFO.pattern)
 AUTHORIZATION = Rule("S201", "authorization", "error",
                      "credential in an Authorization value (Bearer, Token, Basic)")
 CREDENTIAL_HEADER = Rule("S202", "credential-header", "error",
@@ -514,7 +543,7 @@ class Rules:
         """`check_header` of each (name, value), in order. One search of all the values
         for the literals that start key shapes tells whether any value needs a scan."""
         pairs = list(headers)
-        shapes = bool(self._custom) or _TRIGGER.search("\n".join(v for _, v in pairs)) is not None
+        shapes = bool(self._custom) or _ANCHORED.search("\n".join(v for _, v in pairs)) is not None
         return [self._header(name, value, shapes) for name, value in pairs]
 
     def _header(self, name: str, value: str, shapes: bool) -> list[Finding]:
@@ -573,18 +602,15 @@ class Rules:
                 and _field_pattern(self.fields, name_only=True).search(distinct) is None)
 
     def _scan_shapes(self, text: str) -> list[Finding]:
-        if len(text) < 4096 and _TRIGGER.search(text) is None:
-            if not self._custom:
-                return []
-            rules = self._custom
-        else:
-            present = {code for group, members in _LITERAL_GROUPS if group.search(text)
-                       for literal, code in members if literal in text}
-            rules = tuple(r for r in self.shapes if r.code in present or r.code not in _BUILT_IN)
+        present = _shape_codes(text)
+        if not present and not self._custom:
+            return []
+        rules = tuple(r for r in self.shapes if r.code in present or r.code not in _BUILT_IN)
         found: list[Finding] = []
         for rule in rules:
-            assert rule.pattern is not None
-            for m in rule.pattern.finditer(text):
+            pattern = rule.pattern
+            assert pattern is not None
+            for m in pattern.finditer(text):
                 start, end = m.span("secret") if "secret" in m.re.groupindex else m.span()
                 secret = text[start:end]
                 if start < end and _real_key(rule, secret):
@@ -767,7 +793,7 @@ def _custom_rule(code: str, name: str, text: str) -> Rule:
         raise CassetteError(f"secret pattern {name} ({text!r}) repeats a group that holds an "
                             "unbounded repeat, which can take exponential time: make the "
                             "inner repeat bounded ({1,64}) or possessive (+)")
-    return Rule(code, name, "error", f"matches the configured pattern {name}", pattern)
+    return Rule(code, name, "error", f"matches the configured pattern {name}", text)
 
 
 def nested_repeat(pattern: str) -> bool:

@@ -191,6 +191,36 @@ def test_pure_parser_pattern_names_only_parsing_modules() -> None:
     assert not run.PURE_YAML.search(str(ROOT / "cassette_tool" / "source.py"))
 
 
+def test_info_row_gives_the_ratio_without_a_verdict() -> None:
+    row = run.info_row("t", _timing(0.75), _timing(1.0), "why")
+    assert (row.ratio, row.goal, row.result, row.note) == ("0.75×", "—", "info", "why")
+    failed = run.info_row("t", timing.StepFailed("x exited 2: boom"), _timing(1.0), "why")
+    assert failed.result == "error"
+
+
+def test_parse_on_both_cores_runs_two_halves_at_once_and_takes_the_slower(
+        tmp_path: Path) -> None:
+    import threading
+
+    bench = run.Bench(1, 1, 1, None, tmp_path, 10_000, 10)
+    given: list[list[str]] = []
+    both_started = threading.Barrier(2, timeout=10)  # breaks unless the halves run at once
+
+    def parse(chosen: list[str]):
+        given.append(list(chosen))
+
+        def step() -> timing.ChildRun:
+            both_started.wait()
+            return timing.ChildRun(float(len(chosen)), 100 * len(chosen), 0, chosen[0])
+
+        return step
+
+    bench.parse = parse  # type: ignore[method-assign]
+    result = bench.parse_on_both_cores(["a", "b", "c", "d", "e"])()
+    assert given == [["a", "c", "e"], ["b", "d"]]
+    assert (result.seconds, result.peak_bytes, result.code, result.stderr) == (3.0, 300, 0, "ab")
+
+
 def test_parse_baseline_reads_tagged_yaml_and_counts_broken_files(tmp_path: Path) -> None:
     pytest.importorskip("yaml")
     tagged = tmp_path / "ruby.yml"

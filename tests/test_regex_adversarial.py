@@ -162,11 +162,12 @@ SITES, DYNAMIC = _sites()
 
 # Patterns built from a variable at run time, each reviewed: they cannot be listed above.
 REVIEWED_DYNAMIC = {
-    # the shapes' alternatives, each checked here once compiled (they are module-level Rules)
-    ("secrets.py", "_shape", "compile"): "alternatives of checked key shapes",
+    # a rule's own regex: key shapes (module-level Rules, each checked here through its
+    # `pattern`) and the user's (secrets.nested_repeat refuses repeated unbounded groups)
+    ("secrets.py", "pattern", "compile"): "a Rule's regex, checked here or refused if risky",
     ("secrets.py", "<module>", "compile"): "escaped literals, and Bearer/Basic (checked here)",
     ("secrets.py", "_field_pattern", "compile"): "field names as escaped literals",
-    ("secrets.py", "_literal_groups", "compile"): "escaped literals nested by prefix: no repeat",
+    ("secrets.py", "_anchored", "compile"): "escaped literals in look-arounds: no repeat",
     ("secrets.py", "_custom_rule", "compile"): "the user's; secrets.nested_repeat refuses "
                                                "repeated unbounded groups",
     ("formats/common.py", "item_lines", "compile"): "an indent of spaces between literals",

@@ -612,6 +612,30 @@ def test_parameters_are_found_as_one_pattern_finds_them(pieces: list[str]) -> No
     assert [m.span() for m in S._params(text)] == [m.span() for m in PARAM.finditer(text)]
 
 
+LITERALS = sorted({literal for literal, _ in S._LITERALS})
+
+
+@settings(max_examples=500)
+@given(st.lists(st.one_of(st.sampled_from(LITERALS),
+                          st.sampled_from(LITERALS).map(lambda lit: lit[1:]),
+                          st.sampled_from(LITERALS).map(lambda lit: lit[:-1]),
+                          st.text(alphabet="-_=./IJKCAsk ", max_size=3)), max_size=8))
+@example(["sk-", "ant-"]).via("a literal inside a longer one that shares its anchor")
+@example(["gh", "p_"]).via("a literal split between pieces")
+@example(["-", "----BEGIN "]).via("an anchor that starts its literal")
+@example(["nvapi", "xai-"]).via("a look-behind that only another literal of the anchor passes")
+@example(["ASIA", "KIA"]).via("two literals around one character")
+def test_shape_literals_are_found_as_substring_tests_find_them(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    assert S._shape_codes(text) == {code for literal, code in S._LITERALS if literal in text}
+
+
+def test_every_literal_is_found_at_either_end_of_a_text() -> None:
+    for literal, code in S._LITERALS:
+        for text in (literal, f"{literal} tail", f"head {literal}", f"x{literal}x"):
+            assert code in S._shape_codes(text), text
+
+
 @given(st.text(max_size=500))
 def test_any_text_gives_findings_inside_it(text: str) -> None:
     for f in find_in_text(text) + check_url(text) + check_header("cookie", text):
