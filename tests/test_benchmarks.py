@@ -221,6 +221,15 @@ def test_parse_on_both_cores_runs_two_halves_at_once_and_takes_the_slower(
     assert (result.seconds, result.peak_bytes, result.code, result.stderr) == (3.0, 300, 0, "ab")
 
 
+def test_chunks_floor_decodes_every_chunk_of_the_stream(tmp_path: Path) -> None:
+    pytest.importorskip("yaml")
+    made = synth.stream_cassette(tmp_path, 20_000)
+    chunks = made.path.read_text().count("data: {")
+    done = subprocess.run([sys.executable, "-c", run.CHUNKS_SCRIPT, str(made.path)],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0 and int(done.stdout) == chunks > 50, done.stderr
+
+
 def test_parse_baseline_reads_tagged_yaml_and_counts_broken_files(tmp_path: Path) -> None:
     pytest.importorskip("yaml")
     tagged = tmp_path / "ruby.yml"

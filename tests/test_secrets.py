@@ -612,6 +612,33 @@ def test_parameters_are_found_as_one_pattern_finds_them(pieces: list[str]) -> No
     assert [m.span() for m in S._params(text)] == [m.span() for m in PARAM.finditer(text)]
 
 
+def flat_member_pattern(fields: frozenset[str]) -> re.Pattern[str]:
+    """The readable form of `S._field_pattern`: one branch per name, longest first."""
+    names = sorted((n for n in fields if n[:1].isalpha()), key=len, reverse=True)
+    either = "|".join("[_-]{0,64}+".join(S._either_case(c) for c in name) for name in names)
+    return re.compile(rf'"(?P<name>(?:{either})[_-]{{0,64}}+)\\?"'
+                      r'\s{0,20}+:\s{0,20}+\\?"(?P<secret>[^"\\]{1,4000}+)(?=\\?")')
+
+
+MEMBER_PIECES = ["secret", "secret_key", "SecretAccessKey", "sessiontoken", "api", "key", "_",
+                 "-", "pass", "word", "passwd", "x", '"', '\\"', ": ", "ab12cd34", " "]
+
+
+@settings(max_examples=500)
+@given(st.lists(st.sampled_from(MEMBER_PIECES), max_size=12),
+       st.sampled_from([S.FIELDS, frozenset({"secret", "secretkey", "s"}),
+                        frozenset({"password"})]))
+@example(['"', "secret", '"', ": ", '"', "ab12cd34", '"'], S.FIELDS).via("a name and a longer")
+@example(['"', "secret_key", '"', ": ", '"', "ab12cd34", '"'], S.FIELDS).via("the longer")
+@example(['"', "pass", "word", "_", '"', ": ", '"', "x", '"'], frozenset({"password"}))
+def test_member_names_are_found_as_one_branch_per_name_finds_them(
+        pieces: list[str], fields: frozenset[str]) -> None:
+    text = "".join(pieces)
+    spans = [m.span("name") + m.span("secret") for m in S._field_pattern(fields).finditer(text)]
+    assert spans == [m.span("name") + m.span("secret")
+                     for m in flat_member_pattern(fields).finditer(text)]
+
+
 LITERALS = sorted({literal for literal, _ in S._LITERALS})
 
 
