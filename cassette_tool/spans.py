@@ -48,6 +48,7 @@ Not owned here: what a secret looks like (secrets.py), choosing edits and writin
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import re
 from bisect import bisect_right
@@ -281,6 +282,17 @@ def compose(data: bytes | str, path: str | None = None) -> Document:
     except (yaml.YAMLError, ValueError, RecursionError, CassetteError) as exc:
         raise _yaml_error(exc, path) from exc
     return Document(text, root, "yaml", bom)
+
+
+def compose_file(data: bytes, path: str | None = None) -> Document:
+    """A cassette file's document with positions, JSON or YAML as it reads: a file that
+    opens with a bracket (after a BOM and blanks) by our JSON tokenizer, exact about
+    escapes, unless it is YAML in flow style (`{version: 1, interactions: []}`); any other
+    by PyYAML."""
+    if data.removeprefix(b"\xef\xbb\xbf").lstrip()[:1] in (b"{", b"["):
+        with contextlib.suppress(CassetteError):
+            return compose_json(data, path)
+    return compose(data, path)
 
 
 def compose_json(data: bytes | str, path: str | None = None) -> Document:

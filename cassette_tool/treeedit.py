@@ -18,20 +18,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 
 from . import recode, spans
-from .errors import CassetteError
 from .sites import Site, Spot
 from .source import Source
 from .spans import Document, Edit, PositionMap, Scalar, SpanError
 
 
 def compose(source: Source) -> Document:
-    """The file's document with positions (JSON files by our tokenizer, exact about
-    escapes)."""
-    head = source.data.removeprefix(b"\xef\xbb\xbf").lstrip()[:1]
-    if head in (b"{", b"["):
-        with contextlib.suppress(CassetteError):  # YAML flow style opens with a bracket too
-            return spans.compose_json(source.data, source.path)
-    return spans.compose(source.data, source.path)
+    """The file's document with positions (see `spans.compose_file`)."""
+    return spans.compose_file(source.data, source.path)
 
 
 @dataclass

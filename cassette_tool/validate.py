@@ -281,9 +281,7 @@ def _positioned(found: list[Finding], source: Source, format_name: str) -> list[
     document = None
     if format_name != "httprr":
         try:
-            json_file = source.data.lstrip()[:1] in (b"{", b"[")
-            document = (spans.compose_json if json_file else spans.compose)(source.data,
-                                                                            source.path)
+            document = spans.compose_file(source.data, source.path)
         except (CassetteError, spans.SpanError):
             document = None
     placed = []

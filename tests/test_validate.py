@@ -251,3 +251,24 @@ def test_many_files_are_checked_on_every_core_with_the_same_findings(tmp_path: P
     serial = list(check_files(files, jobs=1))
     assert list(check_files(files, jobs=2)) == serial
     assert [f.code for f in serial[-1]] == ["S101"]
+
+
+def test_key_in_a_json_file_behind_a_bom_points_at_the_key(tmp_path: Path) -> None:
+    har = (SAMPLES / "har" / "openai_chat.har").read_text()
+    assert har.count('"value": "REDACTED"') == 2
+    path = tmp_path / "bom.har"
+    path.write_text("\ufeff" + har.replace('"value": "REDACTED"', f'"value": "{OPENAI_KEY}"', 1),
+                    encoding="utf-8")
+    finding, = check_file(str(path))
+    assert (finding.line, finding.column) == position_of(path, OPENAI_KEY)
+
+
+def test_key_in_a_flow_style_yaml_cassette_points_at_the_key(tmp_path: Path) -> None:
+    # Opens with a bracket like JSON, but is YAML: read and placed as YAML.
+    path = tmp_path / "flow.yaml"
+    path.write_text("{version: 2, interactions: [{request: {method: POST,\n"
+                    "  url: 'https://api.openai.com/v1/models', body: '',\n"
+                    f"  headers: {{Authorization: [Bearer {OPENAI_KEY}]}}}},\n"
+                    "  response: {code: 200, body: '{}', headers: {}}}]}\n")
+    finding, = check_file(str(path))
+    assert (finding.line, finding.column) == position_of(path, OPENAI_KEY)
