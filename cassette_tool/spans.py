@@ -55,6 +55,7 @@ from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import accumulate
 from typing import Any
 
 from .errors import CassetteError
@@ -116,13 +117,13 @@ class Document:
 
     def __post_init__(self) -> None:
         # Line starts split on "\n" only (§1); byte offsets of line starts for byte_offset().
-        lines, offsets, pos, byte = [], [], 0, self.bom
-        ascii_text = self.text.isascii()
-        for line in self.text.split("\n"):
-            lines.append(pos)
-            offsets.append(byte)
-            pos += len(line) + 1
-            byte += (len(line) if ascii_text else len(line.encode("utf-8", "surrogatepass"))) + 1
+        parts = self.text.split("\n")[:-1]  # the last line's end starts nothing
+        lines = list(accumulate((len(line) + 1 for line in parts), initial=0))
+        if self.text.isascii():
+            offsets = [self.bom + start for start in lines]
+        else:
+            offsets = list(accumulate((len(line.encode("utf-8", "surrogatepass")) + 1
+                                       for line in parts), initial=self.bom))
         object.__setattr__(self, "_lines", lines)
         object.__setattr__(self, "_bytes", offsets)
 
@@ -357,8 +358,12 @@ class _JsonParser:
     """Recursive descent over the text, building PyYAML nodes whose marks carry `index`."""
 
     def __init__(self, text: str) -> None:
+        from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
         self.text = text
         self.i = 0
+        self.scalar_node, self.mapping_node, self.sequence_node = (
+            ScalarNode, MappingNode, SequenceNode)
 
     def document(self) -> Any:
         node = self.value(0)
@@ -368,8 +373,6 @@ class _JsonParser:
         return node
 
     def value(self, depth: int) -> Any:
-        from yaml.nodes import ScalarNode
-
         if depth > 500:
             raise _JsonError("nested too deeply", self.i)
         ch = self.peek()
@@ -385,11 +388,10 @@ class _JsonParser:
         self.i = number.end() if number else i + len(word or "")
         raw = self.text[i:self.i]
         tag = _JSON_WORDS.get(raw) or ("float" if set(raw) & set(".eE") else "int")
-        return ScalarNode(f"tag:yaml.org,2002:{tag}", raw, _mark(i), _mark(self.i), style="")
+        return self.scalar_node(f"tag:yaml.org,2002:{tag}", raw, _mark(i), _mark(self.i),
+                                style="")
 
     def collection(self, mapping: bool, depth: int) -> Any:
-        from yaml.nodes import MappingNode, SequenceNode
-
         start, close = self.i, "}" if mapping else "]"
         self.i += 1
         items: list[Any] = []
@@ -406,23 +408,27 @@ class _JsonParser:
                 break
             self.i += 1
         self.expect(close)
-        cls, tag = (MappingNode, "map") if mapping else (SequenceNode, "seq")
+        cls, tag = (self.mapping_node, "map") if mapping else (self.sequence_node, "seq")
         return cls(f"tag:yaml.org,2002:{tag}", items, _mark(start), _mark(self.i),
                    flow_style=True)
 
     def string(self) -> Any:
-        from yaml.nodes import ScalarNode
-
         match = _JSON_STRING.match(self.text, self.i)
         if match is None:
             raise _JsonError("bad string", self.i)
         self.i = match.end()
-        return ScalarNode(STR, json.loads(match.group()), _mark(match.start()),
-                          _mark(match.end()), style="json")
+        raw = match.group()
+        # Without an escape the text between the quotes is the value (most strings).
+        value = json.loads(raw) if "\\" in raw else raw[1:-1]
+        return self.scalar_node(STR, value, _mark(match.start()), _mark(match.end()),
+                                style="json")
 
     def peek(self) -> str:
-        self.i = _JSON_WS.match(self.text, self.i).end()  # type: ignore[union-attr]
-        return self.text[self.i:self.i + 1]
+        char = self.text[self.i:self.i + 1]
+        if char and char in " \t\r\n":
+            self.i = _JSON_WS.match(self.text, self.i).end()  # type: ignore[union-attr]
+            char = self.text[self.i:self.i + 1]
+        return char
 
     def expect(self, ch: str) -> None:
         if self.peek() != ch:
