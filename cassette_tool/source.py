@@ -638,6 +638,12 @@ def loads_json(data: bytes | str) -> Any:
         return orjson.loads(stripped)
 
 
+def opens_with_bracket(data: bytes) -> bool:
+    """JSON, or YAML in flow style: `{` or `[` first, after a BOM and blanks (looked for in
+    the first 256 bytes, without copying a long file)."""
+    return data[:256].removeprefix(b"\xef\xbb\xbf").lstrip()[:1] in (b"{", b"[")
+
+
 def blank(data: bytes | str) -> bool:
     """Empty or only whitespace, told without the copy `data.strip()` makes of a long body."""
     return not data or data.isspace()

@@ -290,7 +290,9 @@ def compose_file(data: bytes, path: str | None = None) -> Document:
     opens with a bracket (after a BOM and blanks) by our JSON tokenizer, exact about
     escapes, unless it is YAML in flow style (`{version: 1, interactions: []}`); any other
     by PyYAML."""
-    if data.removeprefix(b"\xef\xbb\xbf").lstrip()[:1] in (b"{", b"["):
+    from .source import opens_with_bracket
+
+    if opens_with_bracket(data):
         with contextlib.suppress(CassetteError):
             return compose_json(data, path)
     return compose(data, path)

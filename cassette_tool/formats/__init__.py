@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from ..errors import CassetteError
 from ..model import Interaction
-from ..source import Source, parse_json_document, parse_yaml, stream_yaml
+from ..source import Source, opens_with_bracket, parse_json_document, parse_yaml, stream_yaml
 from . import cassetter, govcr, har, httprr, nock, rubyvcr, vcrpy
 from .common import item_lines
 
@@ -77,7 +77,7 @@ def stream(source: Source) -> Streamed | None:
     (the same interactions, from the same data); None for any other file, which is then
     read whole. Errors in later items are raised as `CassetteError`s when reached."""
     data = source.data
-    if httprr.sniff_bytes(data) or _opens_with_bracket(data) or any(
+    if httprr.sniff_bytes(data) or opens_with_bracket(data) or any(
             key in data for key in _OTHER_LISTS):
         return None
     listed = stream_yaml(source, tuple(_LISTED))
@@ -106,13 +106,8 @@ def _with_path(items: Iterator[tuple[Interaction, Any]],
         raise exc.with_path(path) from exc
 
 
-def _opens_with_bracket(data: bytes) -> bool:
-    """JSON, or YAML in flow style: read whole."""
-    return data[:256].removeprefix(b"\xef\xbb\xbf").lstrip()[:1] in (b"{", b"[")
-
-
 def _tree(source: Source) -> Any:
-    if not _opens_with_bracket(source.data):
+    if not opens_with_bracket(source.data):
         return parse_yaml(source)
     try:
         return parse_json_document(source)
