@@ -515,3 +515,26 @@ def test_json_lines_are_compared_as_data() -> None:
     other = _plain('{"custom_id":"0","id":"msg_01ZyXwVu98765"}\n{"custom_id":"1"}\n')
     assert one["response_body"] == other["response_body"] == [{"custom_id": "0"},
                                                               {"custom_id": "1"}]
+
+
+def test_a_wrapped_line_of_a_line_diff_hangs_under_its_text() -> None:
+    from io import StringIO
+
+    from rich.console import Console
+
+    from cassette_tool.diff import CassetteDiff, Change
+    from cassette_tool.render.changes import render_text
+
+    old = "Intro.\n\n" + " ".join(["lemon"] * 20) + "\nEnd."
+    new = "Intro.\n\n" + " ".join(["lime"] * 20) + "\nEnd."
+    out = StringIO()
+    render_text(Console(file=out, width=40, no_color=True, color_system=None),
+                [CassetteDiff("a.yaml", "changed", (Change("a.yaml", 0, "reply.text", old, new),))],
+                summary=False)
+    lines = out.getvalue().splitlines()
+    removed = lines.index("  - " + " ".join(["lemon"] * 6))
+    added = next(i for i, line in enumerate(lines) if line.startswith("  + lime"))
+    # Every line between a marker and the next one continues its text, four columns in.
+    assert removed < added and all(line.startswith("    lemon") for line in lines[removed + 1:added])
+    assert lines[added + 1].startswith("    lime")
+    assert lines[:3] == ["~ a.yaml", "  #0 reply.text", "    Intro."]

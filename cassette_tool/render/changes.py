@@ -8,7 +8,7 @@ from decimal import Decimal
 from difflib import SequenceMatcher
 from typing import Any
 
-from rich.console import Console
+from rich.console import Console, Group, RenderableType
 from rich.text import Text
 
 from ..diff import MISSING, CassetteDiff, Change
@@ -50,7 +50,7 @@ def render_text(console: Console, results: list[CassetteDiff], *, summary: bool)
         console.print(Text(summary_line(results), style="bold"))
 
 
-def _change_text(change: Change, markers: bool) -> Text:
+def _change_text(change: Change, markers: bool) -> RenderableType:
     where = "" if change.interaction is None else f"#{change.interaction} "
     head = Text.assemble((where, "bold"), (change.path, "cyan"), " ")
     old, new = change.old, change.new
@@ -60,7 +60,10 @@ def _change_text(change: Change, markers: bool) -> Text:
         return Text.assemble(head, ("removed ", "red"), (_compact(old), "red"))
     if isinstance(old, str) and isinstance(new, str):
         if old.count("\n") >= 2 or new.count("\n") >= 2:
-            return Text.assemble(head, "\n", line_diff(old, new))
+            # Each line under its `-`/`+`: a wrapped line's rest hangs under its text, not
+            # under the marker, where it would read as a line of its own.
+            return Group(head, *(Indent(Text(line, style), 2, label=Text(mark, style))
+                                 for mark, line, style in line_diff(old, new)))
         return Text.assemble(head, "\n", word_diff(old, new, markers))
     return Text.assemble(head, _scalar_change(change.path, old, new))
 
@@ -89,10 +92,11 @@ def word_diff(old: str, new: str, markers: bool = False) -> Text:
     return text
 
 
-def line_diff(old: str, new: str, context: int = 2) -> Text:
-    """Removed and added lines marked `-` and `+`, long unchanged runs shortened."""
+def line_diff(old: str, new: str, context: int = 2) -> list[tuple[str, str, str]]:
+    """(marker, line, style) for removed (`-`) and added (`+`) lines and the unchanged ones
+    around them (`  `), long unchanged runs shortened to `…`."""
     a, b = old.split("\n"), new.split("\n")
-    text = Text()
+    rows: list[tuple[str, str, str]] = []
     for tag, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if tag == "equal":
             lines = a[i1:i2]
@@ -100,15 +104,11 @@ def line_diff(old: str, new: str, context: int = 2) -> Text:
                 head = lines[:context] if i1 else []
                 tail = lines[-context:] if i2 < len(a) else []
                 lines = [*head, "…", *tail] if head or tail else ["…"]
-            for line in lines:
-                text.append(f"  {line}\n", style="dim")
+            rows += [("  ", line, "dim") for line in lines]
             continue
-        for line in a[i1:i2]:
-            text.append(f"- {line}\n", style="red")
-        for line in b[j1:j2]:
-            text.append(f"+ {line}\n", style="green")
-    text.rstrip()
-    return text
+        rows += [("- ", line, "red") for line in a[i1:i2]]
+        rows += [("+ ", line, "green") for line in b[j1:j2]]
+    return rows
 
 
 def _words(text: str) -> list[str]:
