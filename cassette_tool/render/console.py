@@ -174,7 +174,7 @@ def render_cassette(console: Console, cassette: Shown, *, raw: bool = False,
 
 def interaction_view(interaction: Interaction, previous: Exchange | None, *,
                      raw: bool = False, canonical: bool = False) -> RenderableType:
-    parts: list[RenderableType] = [Indent(_request_line(interaction, canonical), 0)]
+    parts: list[RenderableType] = [_request_line(interaction, canonical)]
     exchange = interaction.exchange
     if exchange is not None:
         parts.append(Indent(_api_line(exchange), 3))  # under the method, wrapped lines too
@@ -186,10 +186,13 @@ def interaction_view(interaction: Interaction, previous: Exchange | None, *,
     return Group(*parts, Text())
 
 
-def _request_line(interaction: Interaction, canonical: bool = False) -> Text:
+def _request_line(interaction: Interaction, canonical: bool = False) -> Indent:
+    """`#0 POST URL  200 OK  412 ms`; a URL too long for the line goes on under itself,
+    not back at the margin under `#0`."""
     request, response = interaction.request, interaction.response
     url = (request.url, "underline") if request.url else ("(URL not recorded)", "dim")
-    line = Text.assemble((f"#{interaction.index} ", "bold"), (request.method, "bold"), " ", url)
+    label = Text(f"#{interaction.index} {request.method}", style="bold")
+    line = Text.assemble(url)
     if response is not None:
         status = response.status
         style = "green" if status is not None and status < 400 else "bold red"
@@ -198,7 +201,7 @@ def _request_line(interaction: Interaction, canonical: bool = False) -> Text:
             line.append(f" {response.reason}", style=style)
         if response.duration_ms is not None and not canonical:
             line.append(f"  {_duration(response.duration_ms)}", style="dim")
-    return line
+    return Indent(line, label.cell_len + 1, label=label)
 
 
 def _api_line(exchange: Exchange) -> Text:
