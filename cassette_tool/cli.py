@@ -244,7 +244,7 @@ def _console(color: Color, width: int | None) -> Console:
             # rich exits 1; output cut short by `| head` is no error (main() exits 0).
             raise BrokenPipeError
 
-    return PipeConsole(
+    console = PipeConsole(
         force_terminal=True if color is Color.always else None,
         no_color=True if color is Color.never else None,
         color_system=None if color is Color.never else "auto",
@@ -252,6 +252,11 @@ def _console(color: Color, width: int | None) -> Console:
         highlight=False,
         soft_wrap=False,
     )
+    if not console.legacy_windows:  # whose width rich corrects as it measures it
+        # Measured once: unpinned, rich asks the terminal for its size at every print
+        # (a tenth of the time of showing many interactions).
+        console.size = console.size
+    return console
 
 
 @app.command("git-setup")
