@@ -136,7 +136,7 @@ def redact_source(source: Source, rules: Rules, options: Options) -> Result:
             edits, spots = rawhttp.redact(source.data, sites, options.placeholder_for)
             document = None
         else:
-            document = treeedit.compose(source)
+            document = spans.compose_file(source.data, source.path)
             edits, spots = treeedit.plan(document, sites, options.placeholder_for)
         new = spans.apply(source.data, edits)
         if document is not None and any(site.part.endswith("body") for site in sites) \
@@ -253,6 +253,6 @@ def _verify(source: Source, old: Cassette, document: Document | None, new: bytes
         raise refuse(f"{left[0].label}: {left[0].finding.rule.code} would be left")
     if document is not None:
         try:
-            spans.changed_scalars(document, treeedit.compose(redacted))
+            spans.changed_scalars(document, spans.compose_file(redacted.data, redacted.path))
         except (SpanError, CassetteError) as exc:
             raise refuse(f"the document's structure would change ({exc})") from exc

@@ -19,13 +19,7 @@ from dataclasses import dataclass, field, replace
 
 from . import recode, spans
 from .sites import Site, Spot
-from .source import Source
 from .spans import Document, Edit, PositionMap, Scalar, SpanError
-
-
-def compose(source: Source) -> Document:
-    """The file's document with positions (see `spans.compose_file`)."""
-    return spans.compose_file(source.data, source.path)
 
 
 @dataclass
