@@ -621,7 +621,7 @@ class Rules:
         present = _shape_codes(text)
         if not present and not self._custom:
             return []
-        rules = tuple(r for r in self.shapes if r.code in present or r.code not in _BUILT_IN)
+        rules = (*(r for r in self.shapes if r.code in present), *self._custom)
         found: list[Finding] = []
         for rule in rules:
             pattern = rule.pattern
